@@ -59,7 +59,7 @@ class FaceIdError(Exception):
             f"request_id={self.request_id!r}, message={self.message!r})"
         )
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         # Keyword-only arguments break the default pickling, which Airflow and
         # concurrent.futures rely on to move exceptions between processes.
         return (
@@ -83,8 +83,16 @@ class FaceIdMissingArgumentsError(FaceIdError):
 
     code = MISSING_ARGUMENTS
 
-    def __init__(self, message: str, *, argument: str | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(message, **kwargs)
+    def __init__(
+        self,
+        message: str,
+        *,
+        argument: str | None = None,
+        http_status: int | None = None,
+        request_id: str | None = None,
+        time_used: float | None = None,
+    ) -> None:
+        super().__init__(message, http_status=http_status, request_id=request_id, time_used=time_used)
         self.argument = argument
 
 

@@ -19,7 +19,7 @@ def check_char(first17: str) -> str:
     """Return the GB 11643 check character (``0``-``9`` or ``X``) for the first 17 digits."""
     if len(first17) != 17 or not first17.isdigit() or not first17.isascii():
         raise ValueError("the check character needs exactly 17 ASCII digits")
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
     return _CHECK_CHARS[total % 11]
 
 

@@ -1,0 +1,1 @@
+"""Shared pytest configuration: fixture modules live in tests/fixtures/, one job each."""
