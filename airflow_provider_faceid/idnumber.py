@@ -12,12 +12,12 @@ import re
 # ISO 7064 MOD 11-2 weights for the first 17 digits: 2**(18-i) mod 11.
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _CHECK_CHARS = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"\A[0-9]{17}[0-9X]\Z")
 
 
 def check_char(first17: str) -> str:
     """Return the GB 11643 check character (``0``-``9`` or ``X``) for the first 17 digits."""
-    if len(first17) != 17 or not first17.isdigit() or not first17.isascii():
+    if len(first17) != 17 or not (first17.isascii() and first17.isdigit()):
         raise ValueError("the check character needs exactly 17 ASCII digits")
     total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
     return _CHECK_CHARS[total % 11]
@@ -42,7 +42,7 @@ def is_valid(number: str) -> bool:
 def birthday_of(number: str) -> dt.date | None:
     """The birthday encoded in digits 7-14, or ``None`` when they do not form a real date."""
     digits = normalize(number)[6:14]
-    if len(digits) != 8 or not digits.isdigit():
+    if len(digits) != 8 or not (digits.isascii() and digits.isdigit()):
         return None
     try:
         return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
@@ -53,7 +53,7 @@ def birthday_of(number: str) -> dt.date | None:
 def gender_of(number: str) -> str | None:
     """``男`` or ``女`` from digit 17 (odd = male), or ``None`` when it is not a digit."""
     digit = normalize(number)[16:17]
-    if not digit.isdigit():
+    if not (digit.isascii() and digit.isdigit()):
         return None
     return "男" if int(digit) % 2 else "女"
 
@@ -61,7 +61,7 @@ def gender_of(number: str) -> str | None:
 def region_code_of(number: str) -> str | None:
     """The six-digit administrative division code (GB/T 2260) that opens the number."""
     code = normalize(number)[:6]
-    return code if len(code) == 6 and code.isdigit() else None
+    return code if len(code) == 6 and code.isascii() and code.isdigit() else None
 
 
 def mask(number: str | None) -> str:
