@@ -59,12 +59,14 @@ class FaceIdError(Exception):
             f"request_id={self.request_id!r}, message={self.message!r})"
         )
 
-    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+    def __reduce__(self) -> tuple[object, tuple[object, ...], dict[str, object]]:
         # Keyword-only arguments break the default pickling, which Airflow and
-        # concurrent.futures rely on to move exceptions between processes.
+        # concurrent.futures rely on to move exceptions between processes. The state
+        # dict carries subclass attributes such as FaceIdMissingArgumentsError.argument.
         return (
             _rebuild,
             (type(self), self.message, self.http_status, self.request_id, self.time_used),
+            dict(self.__dict__),
         )
 
 
