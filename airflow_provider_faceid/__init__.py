@@ -78,6 +78,9 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "hooks": [{"integration-name": "FaceID", "python-modules": ["airflow_provider_faceid.hooks.faceid"]}],
+        "operators": [
+            {"integration-name": "FaceID", "python-modules": ["airflow_provider_faceid.operators.faceid"]}
+        ],
         "connection-types": [
             {
                 "connection-type": "faceid",

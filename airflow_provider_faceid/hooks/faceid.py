@@ -60,7 +60,7 @@ class FaceIdHook(BaseHook):
     """Client of the FaceID ID-card OCR API (``POST /faceid/v1/ocridcard``) and of faceid-local.
 
     Connection: host = API base URL (default https://api.faceid.com), login = api_key,
-    password = api_secret, extras as documented in docs/hook.md. Every keyword argument left at
+    password = api_secret, extras as documented in README.md. Every keyword argument left at
     ``None`` falls back to the connection's extra of the same name, then to the default.
 
     One hook may be shared by many threads: it holds one ``requests.Session`` whose pool keeps

@@ -1,0 +1,325 @@
+"""FaceIdOcrToPostgresOperator: a folder of ID-card scans in, validated rows in Postgres out."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import Asset, BaseOperator
+from airflow.sdk.exceptions import AirflowException
+
+from airflow_provider_faceid.exceptions import (
+    API_NOT_FOUND,
+    AUTHORIZATION_ERROR,
+    INSECURE_CONNECTION,
+    FaceIdError,
+)
+from airflow_provider_faceid.loader import Failure, Lineage, Loader, hmac_storage, store_plain
+from airflow_provider_faceid.planner import Planner, WorkItem
+from airflow_provider_faceid.progress import ProgressReporter
+from airflow_provider_faceid.records import build_record
+from airflow_provider_faceid.runner import Outcome, run_calls
+from airflow_provider_faceid.staging import DEFAULT_MAX_BYTES, list_staged
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_faceid.hooks.faceid import FaceIdHook
+    from airflow_provider_faceid.sink import PostgresSink
+
+# Answers that say the account or the connection is wrong, not the image: every further call would
+# fail the same way (and some would be billed), so the task stops instead of recording N failures.
+FATAL_CODES = frozenset({AUTHORIZATION_ERROR, API_NOT_FOUND, INSECURE_CONNECTION})
+ID_NUMBER_STORAGES = ("plain", "hmac")
+
+
+class FaceIdOcrToPostgresOperator(BaseOperator):
+    """
+    Read every ID-card image under ``source`` with the FaceID OCR API and upsert validated rows into Postgres.
+
+    Each staged image ends in exactly one place: a row of ``table`` (keyed on the image's sha256) or a
+    row of ``failures_table`` with the reason. Images already loaded, or failed for good, are skipped
+    by URI + size/etag before they are even downloaded, and identical bytes under two names cost one
+    call, so re-runs and backfills pay only for what is new. At most ``max_in_flight`` requests are in
+    flight; put the task in a pool whose slots equal the account's concurrency limit and give it
+    ``pool_slots=max_in_flight`` so all tasks together never exceed the limit.
+
+    .. seealso::
+        README.md, "The operator", for the tables' DDL, the flags and the sizing rules.
+
+    :param source: folder, key prefix or glob of the scans, as an ObjectStoragePath URL (``file://``,
+        ``s3://``, ``gs://``, anything fsspec supports) or a plain absolute path. (templated)
+    :param pattern: fnmatch pattern(s) of file names to stage, case-insensitive; default: common image
+        extensions. (templated)
+    :param source_conn_id: Airflow connection of a remote store; not needed for local paths.
+    :param faceid_conn_id: the ``faceid`` connection (API base URL, api_key, api_secret).
+    :param postgres_conn_id: the Postgres connection of the results database.
+    :param schema: schema of the tables; default: the connection's search_path. (templated)
+    :param table: results table, created if missing. (templated)
+    :param failures_table: failures ledger, created if missing; default ``<table>_failure``. (templated)
+    :param max_in_flight: requests in flight at most; default: the task's ``pool_slots``.
+    :param legality: ask the API for the legality scores (ID Photo, Photocopy, Screen, ...).
+    :param commit_every: images settled per Postgres transaction.
+    :param max_failures: failures tolerated before the task fails (after loading everything good):
+        a count (``int``) or a ratio of the images processed (not skipped) in this run (``float`` below 1);
+        ``None`` tolerates any number (they are all in the failures table).
+    :param reprocess: send every image again, even if already loaded or failed for good.
+    :param id_number_storage: ``"plain"`` stores ID numbers as read; ``"hmac"`` stores
+        HMAC-SHA256(key, number) hex, with the key from ``hmac_key_conn_id`` or ``hmac_key_variable``.
+    :param hmac_key_conn_id: connection whose password is the HMAC key.
+    :param hmac_key_variable: Airflow Variable holding the HMAC key.
+    :param max_file_bytes: staged files larger than this fail with FILE_TOO_LARGE without being read.
+    :param progress_every: log a progress line every this many images (and every 30 s).
+    """
+
+    template_fields: Sequence[str] = ("source", "pattern", "schema", "table", "failures_table")
+    ui_color = "#e8f4fd"
+
+    def __init__(
+        self,
+        *,
+        source: str,
+        pattern: str | Sequence[str] | None = None,
+        source_conn_id: str | None = None,
+        faceid_conn_id: str = "faceid_default",
+        postgres_conn_id: str = "postgres_default",
+        schema: str | None = None,
+        table: str = "faceid_idcard",
+        failures_table: str | None = None,
+        max_in_flight: int | None = None,
+        legality: bool = False,
+        commit_every: int = 500,
+        max_failures: int | float | None = None,
+        reprocess: bool = False,
+        id_number_storage: str = "plain",
+        hmac_key_conn_id: str | None = None,
+        hmac_key_variable: str | None = None,
+        max_file_bytes: int = DEFAULT_MAX_BYTES,
+        progress_every: int = 500,
+        **kwargs: Any,
+    ) -> None:
+        if "outlets" not in kwargs:
+            kwargs["outlets"] = [results_asset(postgres_conn_id, schema, table)]
+        super().__init__(**kwargs)
+        if id_number_storage not in ID_NUMBER_STORAGES:
+            raise ValueError(
+                f"id_number_storage must be one of {ID_NUMBER_STORAGES}, got {id_number_storage!r}"
+            )
+        if id_number_storage == "hmac" and not (hmac_key_conn_id or hmac_key_variable):
+            raise ValueError('id_number_storage="hmac" needs hmac_key_conn_id or hmac_key_variable')
+        if max_in_flight is not None and max_in_flight < 1:
+            raise ValueError(f"max_in_flight must be >= 1, got {max_in_flight}")
+        _check_max_failures(max_failures)
+        self.source = source
+        self.pattern = pattern
+        self.source_conn_id = source_conn_id
+        self.faceid_conn_id = faceid_conn_id
+        self.postgres_conn_id = postgres_conn_id
+        self.schema = schema
+        self.table = table
+        self.failures_table = failures_table
+        self.max_in_flight = max_in_flight
+        self.legality = legality
+        self.commit_every = commit_every
+        self.max_failures = max_failures
+        self.reprocess = reprocess
+        self.id_number_storage = id_number_storage
+        self.hmac_key_conn_id = hmac_key_conn_id
+        self.hmac_key_variable = hmac_key_variable
+        self.max_file_bytes = max_file_bytes
+        self.progress_every = progress_every
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        started = time.monotonic()
+        in_flight = self.max_in_flight or self.pool_slots
+        sink = self._sink()
+        sink.create_tables()
+        progress = ProgressReporter(None, every_items=self.progress_every)
+        loader = Loader(
+            sink=sink,
+            lineage=_lineage(context),
+            commit_every=self.commit_every,
+            store_number=self._id_number_storage(),
+            on_settled=progress.update,
+        )
+        planner = Planner(
+            sink=sink, loader=loader, reprocess=self.reprocess, max_file_bytes=self.max_file_bytes
+        )
+        retries = _Counter()
+        hook = self._faceid_hook(in_flight, on_retry=lambda _error, _attempt: retries.add())
+        self.log.info(
+            "Reading ID cards under %s with at most %d requests in flight into %s",
+            self.source,
+            in_flight,
+            sink,
+        )
+
+        def call(item: WorkItem) -> dict:
+            name = f"image.{item.image.ext}"
+            return hook.ocr_idcard(item.image.data, filename=name, legality=self.legality)
+
+        listed = list_staged(self.source, pattern=self.pattern, conn_id=self.source_conn_id)
+        fatal: FaceIdError | None = None
+        with hook, run_calls(planner.work_items(listed), call, max_in_flight=in_flight) as outcomes:
+            for outcome in outcomes:
+                fatal = self._settle(outcome, planner, loader)
+                if fatal is not None:
+                    break
+            stats = outcomes.stats
+        loader.flush()
+        progress.total = loader.counts.listed
+        progress.finish()
+        summary = _summary(loader, stats.as_dict(), retries.value, time.monotonic() - started, in_flight)
+        self.log.info("FaceID summary: %s", summary)
+        if fatal is not None:
+            raise AirflowException(
+                f"Stopped: the FaceID API refused the account or the URL ({fatal}). "
+                f"Fix connection {self.faceid_conn_id!r}; images already loaded are kept."
+            )
+        self._check_failures(summary)
+        return summary
+
+    def _settle(
+        self, outcome: Outcome[WorkItem, dict], planner: Planner, loader: Loader
+    ) -> FaceIdError | None:
+        item = outcome.item
+        error = outcome.error
+        if error is None and outcome.result is not None:
+            try:
+                record = build_record(outcome.result)
+            except FaceIdError as invalid:
+                error = invalid
+            else:
+                loader.loaded(item.staged, sha256=item.sha256, record=record)
+                for same in planner.settle(item.sha256, None):
+                    loader.duplicate(same, sha256=item.sha256)
+                return None
+        if isinstance(error, FaceIdError) and error.code in FATAL_CODES:
+            return error
+        failure = _failure(error)
+        for obj in [item.staged, *planner.settle(item.sha256, failure)]:
+            loader.failed(obj, sha256=item.sha256, failure=failure)
+        return None
+
+    def _check_failures(self, summary: dict[str, Any]) -> None:
+        if self.max_failures is None:
+            return
+        failed, processed = summary["failed"], summary["processed"]
+        limit = self.max_failures if isinstance(self.max_failures, int) else self.max_failures * processed
+        if failed > limit:
+            raise AirflowException(
+                f"{failed} of {processed} images failed (max_failures={self.max_failures}); "
+                f"by code: {summary['failed_by_code']}. Every good image was loaded; see the failures table."
+            )
+
+    # -- hooks, built in execute so that parsing a DAG file opens no connection ----------------------
+
+    def _faceid_hook(self, in_flight: int, *, on_retry: Any) -> FaceIdHook:
+        from airflow_provider_faceid.hooks.faceid import FaceIdHook
+
+        # The runner adapts to CONCURRENCY_LIMIT_EXCEEDED itself (AIMD); the hook retries the rest.
+        return FaceIdHook(
+            self.faceid_conn_id, pool_maxsize=in_flight, retry_concurrency_limit=False, on_retry=on_retry
+        )
+
+    def _sink(self) -> PostgresSink:
+        from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+        from airflow_provider_faceid.sink import PostgresSink
+
+        engine = PostgresHook(postgres_conn_id=self.postgres_conn_id).get_sqlalchemy_engine()
+        return PostgresSink(
+            engine=engine, schema=self.schema, table=self.table, failures_table=self.failures_table
+        )
+
+    def _id_number_storage(self) -> Any:
+        if self.id_number_storage == "plain":
+            return store_plain
+        from airflow.sdk import BaseHook, Variable
+        from airflow.sdk.log import mask_secret
+
+        if self.hmac_key_conn_id:
+            key = BaseHook.get_connection(self.hmac_key_conn_id).password or ""
+        else:
+            key = Variable.get(str(self.hmac_key_variable))
+        mask_secret(key)
+        return hmac_storage(key.encode())
+
+
+def results_asset(postgres_conn_id: str, schema: str | None, table: str) -> Asset:
+    """The Asset a run updates: one per connection, schema and results table."""
+    return Asset(
+        name=f"faceid_idcard:{postgres_conn_id}:{schema or 'default'}.{table}",
+        uri=f"faceid+postgres://{postgres_conn_id}/{schema or 'default'}/{table}",
+    )
+
+
+class _Counter:
+    """A counter the hook's retry callback can bump from worker threads."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def add(self) -> None:
+        with self._lock:
+            self.value += 1
+
+
+def _check_max_failures(value: int | float | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"max_failures must be a count >= 0 or a ratio in [0, 1), got {value!r}")
+    if isinstance(value, float) and value >= 1:
+        raise ValueError(f"a float max_failures is a ratio and must be below 1, got {value!r}")
+
+
+def _failure(error: BaseException | None) -> Failure:
+    if isinstance(error, FaceIdError):
+        return Failure(
+            code=error.code, message=error.message, retryable=error.retryable, http_status=error.http_status
+        )
+    # Not an API answer: a bug or an environment problem. Kept retryable so a re-run tries again.
+    return Failure(code="CLIENT_ERROR", message=type(error).__name__, retryable=True)
+
+
+def _lineage(context: Context) -> Lineage:
+    ti = context.get("ti")
+    dag_run = context.get("dag_run")
+    return Lineage(
+        dag_id=getattr(ti, "dag_id", None),
+        run_id=getattr(dag_run, "run_id", None) or getattr(ti, "run_id", None),
+        task_id=getattr(ti, "task_id", None),
+        logical_date=context.get("logical_date"),
+    )
+
+
+def _summary(
+    loader: Loader, runner: dict[str, int], hook_retries: int, seconds: float, in_flight: int
+) -> dict[str, Any]:
+    counts = loader.counts
+    failed = sum(counts.failed.values())
+    processed = counts.loaded + failed + counts.duplicates
+    return {
+        "listed": counts.listed,
+        "skipped": sum(counts.skipped.values()),
+        "skipped_by_reason": dict(counts.skipped),
+        "processed": processed,
+        "duplicates": counts.duplicates,
+        "ocr_calls": runner["calls"] + hook_retries,
+        "loaded": counts.loaded,
+        "flagged": counts.flagged,
+        "needs_recapture": counts.needs_recapture,
+        "failed": failed,
+        "failed_by_code": dict(counts.failed),
+        "retries": hook_retries + runner["retries"],
+        "limit_answers": runner["limit_answers"],
+        "max_in_flight": in_flight,
+        "batches": counts.batches,
+        "seconds": round(seconds, 3),
+        "images_per_s": round(processed / seconds, 3) if seconds > 0 else 0.0,
+    }

@@ -1,0 +1,140 @@
+"""Planning: which staged objects cost an API call, and what happens to the others.
+
+The API is paid per call, so a call is made only for bytes that are neither loaded nor
+permanently failed. Decisions are taken in the cheapest order:
+
+1. by source URI + size/etag, in batched look-ups, so a re-run does not even download a file it
+   has already loaded (or that failed for good);
+2. by sha256 of the bytes, so the same image under two names costs one call (whether the first
+   copy was loaded by an earlier run or is in flight in this one);
+3. by preparation (decode check, EXIF orientation, re-encode under the body limit), so a file the
+   API would refuse fails here, for free, with a precise reason.
+
+Everything that does not become a :class:`WorkItem` is handed to the :class:`~.loader.Loader`
+as it is decided, so every listed object ends in exactly one place.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from airflow_provider_faceid.imageprep import ImagePrepError, PreparedImage, prepare_image
+from airflow_provider_faceid.loader import Failure, Loader
+from airflow_provider_faceid.sink import PostgresSink, SourceStatus
+from airflow_provider_faceid.staging import StagedObject, StagingError, read_staged
+
+# URIs per look-up query: large enough to amortise the round trip, small enough that the listing
+# of a decade of scans is never held in memory at once.
+LOOKUP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One image that will be sent to the API."""
+
+    staged: StagedObject
+    sha256: str
+    image: PreparedImage = field(repr=False)
+
+
+class Planner:
+    """Turns the listing into the stream of images to send, reporting every other object to ``loader``.
+
+    :param sink: where loaded and failed objects are recorded (read-only here).
+    :param loader: receives skips, duplicates and pre-call failures as they are decided.
+    :param reprocess: send every image again, whatever is recorded.
+    :param max_file_bytes: staged files larger than this fail with ``FILE_TOO_LARGE`` unread.
+    """
+
+    def __init__(
+        self, *, sink: PostgresSink, loader: Loader, reprocess: bool = False, max_file_bytes: int
+    ) -> None:
+        self.sink = sink
+        self.loader = loader
+        self.reprocess = reprocess
+        self.max_file_bytes = max_file_bytes
+        # sha256 -> objects with the same bytes that wait for the one call made for them.
+        self._pending: dict[str, list[StagedObject]] = {}
+        # sha256 -> how its call ended in this run (None: loaded); a few dozen bytes per image.
+        self._settled: dict[str, Failure | None] = {}
+        self._lock = threading.Lock()
+
+    def work_items(self, listed: Iterable[StagedObject]) -> Iterator[WorkItem]:
+        """Yield the images to send, lazily: memory holds one look-up batch of listing at most."""
+        iterator = iter(listed)
+        while batch := list(itertools.islice(iterator, LOOKUP_BATCH)):
+            self.loader.count_listed(len(batch))
+            for obj in self._unrecorded(batch):
+                item = self._prepare(obj)
+                if item is not None:
+                    yield item
+
+    def settle(self, sha256: str, failure: Failure | None) -> list[StagedObject]:
+        """Record how the call for ``sha256`` ended; return the objects that waited for it.
+
+        Later objects with the same bytes take the same fate without a call, even before the
+        loader has flushed the result to Postgres.
+        """
+        with self._lock:
+            self._settled[sha256] = failure
+            return self._pending.pop(sha256, [])
+
+    def _unrecorded(self, batch: list[StagedObject]) -> Iterator[StagedObject]:
+        if self.reprocess:
+            yield from batch
+            return
+        known = self.sink.known_sources(obj.uri for obj in batch)
+        for obj in batch:
+            state = known.get(obj.uri)
+            if state is None or not state.same_object(size=obj.size, etag=obj.etag):
+                yield obj
+            elif state.status is SourceStatus.LOADED:
+                self.loader.skipped(obj, reason="loaded")
+            elif state.status is SourceStatus.FAILED_PERMANENT:
+                self.loader.skipped(obj, reason="failed_permanent")
+            else:
+                yield obj
+
+    def _prepare(self, obj: StagedObject) -> WorkItem | None:
+        try:
+            staged = read_staged(obj, max_bytes=self.max_file_bytes)
+        except StagingError as exc:
+            self.loader.failed(obj, sha256=None, failure=Failure(code=exc.code, message=exc.reason))
+            return None
+        sha = staged.sha256
+        if not self._claim(obj, sha):
+            return None
+        if not self.reprocess and self.sink.known_sha256([sha]):
+            self._share([obj, *self.settle(sha, None)], sha, None)
+            return None
+        try:
+            image = prepare_image(staged.data)
+        except ImagePrepError as exc:
+            failure = Failure(code=exc.code, message=exc.reason)
+            self._share([obj, *self.settle(sha, failure)], sha, failure)
+            return None
+        return WorkItem(staged=obj, sha256=sha, image=image)
+
+    def _claim(self, obj: StagedObject, sha: str) -> bool:
+        """True when ``obj`` is the first object with these bytes in this run and needs a call."""
+        with self._lock:
+            if sha in self._settled:
+                failure = self._settled[sha]
+            elif sha in self._pending:
+                self._pending[sha].append(obj)
+                return False
+            else:
+                self._pending[sha] = []
+                return True
+        self._share([obj], sha, failure)
+        return False
+
+    def _share(self, objects: list[StagedObject], sha: str, failure: Failure | None) -> None:
+        for obj in objects:
+            if failure is None:
+                self.loader.duplicate(obj, sha256=sha)
+            else:
+                self.loader.failed(obj, sha256=sha, failure=failure)

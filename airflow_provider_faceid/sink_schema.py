@@ -1,0 +1,252 @@
+"""Names, tables and DDL of the Postgres sink (schema version 1).
+
+The tables are SQLAlchemy Core objects: one definition gives the DDL, the statements of the sink and the
+column lists of COPY, so they cannot drift apart. Every identifier a user can choose is checked against
+:data:`IDENTIFIER_RE` before any SQL exists, and every name is emitted quoted, verbatim.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.sql import quoted_name
+
+SCHEMA_VERSION = 1
+"""Version of the table layout this code writes. Bump it with a migration step, never silently."""
+
+IDENTIFIER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+SHA256_RE = re.compile(r"[0-9a-f]{64}")
+# Same meaning as ~ '^[0-9a-f]{64}$', but Postgres's regex engine unrolls bounded repetition: that
+# form cost ~11 us a row (a third of an insert's server time), this one ~1 us.
+_SHA256_CHECK = "length(image_sha256) = 64 AND image_sha256 ~ '^[0-9a-f]*$'"
+
+DEFAULT_TABLE = "faceid_idcard"
+
+# Postgres silently truncates identifiers past 63 bytes; two truncated index names could then collide,
+# so every derived name is validated with the same rule as the names given by the user.
+_INDEX_SUFFIXES = {
+    "side": "_side_idx",
+    "number": "_number_idx",
+    "loaded_at": "_loaded_at_idx",
+    "run": "_run_idx",
+}
+
+
+class SchemaVersionError(RuntimeError):
+    """The tables were created by a newer version of the provider; this version must not write to them."""
+
+
+def validate_identifier(value: object, *, what: str) -> str:
+    """Return ``value`` if it is a safe Postgres identifier, else raise :class:`ValueError`.
+
+    The offending value is shown with ``repr`` so that control characters and quotes are visible.
+    """
+    if not isinstance(value, str) or IDENTIFIER_RE.fullmatch(value) is None:
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+        raise ValueError(
+            f"invalid {what} {shown}: a Postgres identifier here must match {IDENTIFIER_RE.pattern} "
+            "(letters, digits and underscores, not starting with a digit, at most 63 characters)"
+        )
+    return value
+
+
+def is_sha256_hex(value: object) -> bool:
+    return isinstance(value, str) and SHA256_RE.fullmatch(value) is not None
+
+
+@dataclasses.dataclass(frozen=True)
+class SinkNames:
+    """Validated names of the sink's tables and indexes."""
+
+    schema: str | None
+    results: str
+    sources: str
+    failures: str
+    meta: str
+
+    @classmethod
+    def build(cls, *, schema: str | None, table: str, failures_table: str | None = None) -> SinkNames:
+        if schema is not None:
+            validate_identifier(schema, what="schema name")
+        validate_identifier(table, what="table name")
+        names = cls(
+            schema=schema,
+            results=table,
+            sources=f"{table}_source",
+            failures=f"{table}_failure" if failures_table is None else failures_table,
+            meta=f"{table}_meta",
+        )
+        validate_identifier(names.sources, what="sources table name (table name + '_source')")
+        validate_identifier(names.failures, what="failures table name")
+        validate_identifier(names.meta, what="meta table name (table name + '_meta')")
+        if len({names.results, names.sources, names.failures, names.meta}) != 4:
+            raise ValueError("failures_table must differ from the results, sources and meta table names")
+        return names
+
+    def index_name(self, key: str) -> str:
+        return self.results + _INDEX_SUFFIXES[key]
+
+
+@dataclasses.dataclass(frozen=True)
+class SinkTables:
+    names: SinkNames
+    metadata: sa.MetaData
+    results: sa.Table
+    sources: sa.Table
+    failures: sa.Table
+    meta: sa.Table
+
+    @property
+    def all(self) -> tuple[sa.Table, ...]:
+        """Creation order: the meta table first, so a version check can run before anything else."""
+        return (self.meta, self.results, self.sources, self.failures)
+
+
+def _q(name: str) -> quoted_name:
+    # Always quoted: the name the user validated is the name Postgres stores, case included.
+    return quoted_name(name, True)
+
+
+def _col(name: str, type_: sa.types.TypeEngine | type[sa.types.TypeEngine], **kw: object) -> sa.Column:
+    return sa.Column(_q(name), type_, **kw)  # type: ignore[arg-type]
+
+
+def build_tables(names: SinkNames) -> SinkTables:
+    metadata = sa.MetaData()
+    schema = _q(names.schema) if names.schema is not None else None
+    now = sa.text("now()")
+
+    def sha_check(table: str) -> sa.CheckConstraint:
+        return sa.CheckConstraint(_SHA256_CHECK, name=_q(f"{table}_sha_check"))
+
+    results = sa.Table(
+        _q(names.results),
+        metadata,
+        _col("image_sha256", sa.Text, primary_key=True),
+        _col("side", sa.Text),
+        _col("name", sa.Text),
+        _col("gender", sa.Text),
+        _col("race", sa.Text),
+        _col("birthday", sa.Date),
+        _col("birthday_year", sa.Text),
+        _col("birthday_month", sa.Text),
+        _col("birthday_day", sa.Text),
+        _col("address", sa.Text),
+        _col("id_card_number", sa.Text),
+        _col("id_card_number_masked", sa.Text),
+        _col("issued_by", sa.Text),
+        _col("valid_date", sa.Text),
+        _col("valid_from", sa.Date),
+        _col("valid_to", sa.Date),
+        _col("long_term", sa.Boolean),
+        _col("head_rect", pg.JSONB),
+        _col("legality", pg.JSONB),
+        _col("request_id", sa.Text),
+        _col("time_used", pg.DOUBLE_PRECISION),
+        _col("number_check", sa.SmallInteger),
+        _col("flags", pg.ARRAY(sa.Text)),
+        _col("needs_recapture", sa.Boolean),
+        _col("source_uri", sa.Text),
+        _col("source_size", sa.BigInteger),
+        _col("dag_id", sa.Text),
+        _col("run_id", sa.Text),
+        _col("task_id", sa.Text),
+        _col("logical_date", sa.DateTime(timezone=True)),
+        _col("loaded_at", sa.DateTime(timezone=True), nullable=False, server_default=now),
+        sha_check(names.results),
+        schema=schema,
+    )
+    sa.Index(_q(names.index_name("side")), results.c.side)
+    sa.Index(_q(names.index_name("number")), results.c.id_card_number)
+    sa.Index(_q(names.index_name("loaded_at")), results.c.loaded_at)
+    sa.Index(_q(names.index_name("run")), results.c.dag_id, results.c.run_id)
+
+    sources = sa.Table(
+        _q(names.sources),
+        metadata,
+        _col("source_uri", sa.Text, primary_key=True),
+        _col("source_size", sa.BigInteger),
+        _col("source_etag", sa.Text),
+        _col("image_sha256", sa.Text, nullable=False),
+        _col("first_seen", sa.DateTime(timezone=True), nullable=False, server_default=now),
+        _col("last_seen", sa.DateTime(timezone=True), nullable=False, server_default=now),
+        _col("dag_id", sa.Text),
+        _col("run_id", sa.Text),
+        sha_check(names.sources),
+        schema=schema,
+    )
+    sa.Index(_q(names.sources + "_sha_idx"), sources.c.image_sha256)
+
+    failures = sa.Table(
+        _q(names.failures),
+        metadata,
+        _col("source_uri", sa.Text, primary_key=True),
+        _col("image_sha256", sa.Text),
+        _col("source_size", sa.BigInteger),
+        _col("source_etag", sa.Text),
+        _col("code", sa.Text, nullable=False),
+        _col("http_status", sa.Integer),
+        _col("message", sa.Text),
+        _col("attempts", sa.Integer, nullable=False, server_default=sa.text("1")),
+        _col("retryable", sa.Boolean, nullable=False),
+        _col("first_seen", sa.DateTime(timezone=True), nullable=False, server_default=now),
+        _col("last_seen", sa.DateTime(timezone=True), nullable=False, server_default=now),
+        _col("dag_id", sa.Text),
+        _col("run_id", sa.Text),
+        _col("task_id", sa.Text),
+        sha_check(names.failures),
+        schema=schema,
+    )
+
+    meta = sa.Table(
+        _q(names.meta),
+        metadata,
+        # A single-row table: the CHECK makes a second row impossible, not merely unexpected.
+        _col("id", sa.SmallInteger, primary_key=True, server_default=sa.text("1")),
+        _col("schema_version", sa.Integer, nullable=False),
+        _col("created_at", sa.DateTime(timezone=True), nullable=False, server_default=now),
+        _col("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=now),
+        sa.CheckConstraint("id = 1", name=_q(f"{names.meta}_single_row")),
+        schema=schema,
+    )
+    tables = SinkTables(
+        names=names, metadata=metadata, results=results, sources=sources, failures=failures, meta=meta
+    )
+    for table in tables.all:
+        named: list[sa.Index | sa.Constraint] = [*table.indexes, *table.constraints]
+        for item in named:
+            if item.name is not None and not isinstance(item, sa.PrimaryKeyConstraint):
+                validate_identifier(
+                    str(item.name), what=f"derived {type(item).__name__} name (table name too long)"
+                )
+    return tables
+
+
+def ddl_statements(tables: SinkTables) -> list[str]:
+    """``CREATE TABLE/INDEX IF NOT EXISTS`` statements, in creation order, as Postgres SQL text."""
+    dialect = pg.dialect()
+    statements: list[str] = []
+    for table in tables.all:
+        statements.append(
+            str(sa.schema.CreateTable(table, if_not_exists=True).compile(dialect=dialect)).strip()
+        )
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            statements.append(str(sa.schema.CreateIndex(index, if_not_exists=True).compile(dialect=dialect)))
+    return statements
+
+
+SERVER_SET_COLUMNS = frozenset({"loaded_at", "first_seen", "last_seen", "attempts"})
+"""Columns the database fills (defaults, ``now()``, the attempts counter); rows must not carry them."""
+
+
+def writable_columns(table: sa.Table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.columns if c.name not in SERVER_SET_COLUMNS)
+
+
+_DEFAULT_TABLES = build_tables(SinkNames.build(schema=None, table=DEFAULT_TABLE))
+RESULT_COLUMNS = writable_columns(_DEFAULT_TABLES.results)
+SOURCE_COLUMNS = writable_columns(_DEFAULT_TABLES.sources)
+FAILURE_COLUMNS = writable_columns(_DEFAULT_TABLES.failures)
