@@ -24,11 +24,16 @@ from dataclasses import dataclass, field
 from airflow_provider_faceid.imageprep import ImagePrepError, PreparedImage, prepare_image
 from airflow_provider_faceid.loader import Failure, Loader
 from airflow_provider_faceid.sink import PostgresSink, SourceStatus
-from airflow_provider_faceid.staging import StagedObject, StagingError, read_staged
+from airflow_provider_faceid.staging import StagedBytes, StagedObject, StagingError, read_staged
 
 # URIs per look-up query: large enough to amortise the round trip, small enough that the listing
 # of a decade of scans is never held in memory at once.
 LOOKUP_BATCH = 500
+# Files read ahead per sha256 look-up: one query per group instead of one per file (a round trip
+# per image was most of the planning time), while the bytes held at once stay bounded: a group
+# closes at this many files or bytes, whichever comes first.
+SHA_LOOKUP_FILES = 32
+SHA_LOOKUP_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -67,10 +72,12 @@ class Planner:
         iterator = iter(listed)
         while batch := list(itertools.islice(iterator, LOOKUP_BATCH)):
             self.loader.count_listed(len(batch))
-            for obj in self._unrecorded(batch):
-                item = self._prepare(obj)
-                if item is not None:
-                    yield item
+            for group in self._read_groups(self._unrecorded(batch)):
+                known = set() if self.reprocess else self.sink.known_sha256(s.sha256 for s in group)
+                for staged in group:
+                    item = self._prepare(staged, known=known)
+                    if item is not None:
+                        yield item
 
     def settle(self, sha256: str, failure: Failure | None) -> list[StagedObject]:
         """Record how the call for ``sha256`` ended; return the objects that waited for it.
@@ -98,16 +105,29 @@ class Planner:
             else:
                 yield obj
 
-    def _prepare(self, obj: StagedObject) -> WorkItem | None:
-        try:
-            staged = read_staged(obj, max_bytes=self.max_file_bytes)
-        except StagingError as exc:
-            self.loader.failed(obj, sha256=None, failure=Failure(code=exc.code, message=exc.reason))
-            return None
-        sha = staged.sha256
+    def _read_groups(self, objects: Iterable[StagedObject]) -> Iterator[list[StagedBytes]]:
+        """Read and hash ``objects`` in groups bounded in count and bytes; read failures go to the loader."""
+        group: list[StagedBytes] = []
+        size = 0
+        for obj in objects:
+            try:
+                staged = read_staged(obj, max_bytes=self.max_file_bytes)
+            except StagingError as exc:
+                self.loader.failed(obj, sha256=None, failure=Failure(code=exc.code, message=exc.reason))
+                continue
+            group.append(staged)
+            size += len(staged.data)
+            if len(group) >= SHA_LOOKUP_FILES or size >= SHA_LOOKUP_BYTES:
+                yield group
+                group, size = [], 0
+        if group:
+            yield group
+
+    def _prepare(self, staged: StagedBytes, *, known: set[str]) -> WorkItem | None:
+        obj, sha = staged.obj, staged.sha256
         if not self._claim(obj, sha):
             return None
-        if not self.reprocess and self.sink.known_sha256([sha]):
+        if sha in known:
             self._share([obj, *self.settle(sha, None)], sha, None)
             return None
         try:

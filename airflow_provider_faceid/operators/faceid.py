@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -49,7 +50,8 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
         README.md, "The operator", for the tables' DDL, the flags and the sizing rules.
 
     :param source: folder, key prefix or glob of the scans, as an ObjectStoragePath URL (``file://``,
-        ``s3://``, ``gs://``, anything fsspec supports) or a plain absolute path. (templated)
+        ``s3://``, ``gs://``, anything fsspec supports) or a plain absolute path; or a list of them,
+        e.g. one chunk of file URIs per mapped task of a backfill. (templated)
     :param pattern: fnmatch pattern(s) of file names to stage, case-insensitive; default: common image
         extensions. (templated)
     :param source_conn_id: Airflow connection of a remote store; not needed for local paths.
@@ -79,7 +81,7 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
     def __init__(
         self,
         *,
-        source: str,
+        source: str | Sequence[str],
         pattern: str | Sequence[str] | None = None,
         source_conn_id: str | None = None,
         faceid_conn_id: str = "faceid_default",
@@ -148,9 +150,13 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
         )
         retries = _Counter()
         hook = self._faceid_hook(in_flight, on_retry=lambda _error, _attempt: retries.add())
+        # Resolve the connection now: a missing connection, bad extras or the HTTPS policy must fail
+        # the task before anything is listed, not become one failure row per image.
+        api = hook.settings.base_url
         self.log.info(
-            "Reading ID cards under %s with at most %d requests in flight into %s",
-            self.source,
+            "Reading ID cards under %s through %s with at most %d requests in flight into %s",
+            self.source if isinstance(self.source, str) else f"{len(self.source)} sources",
+            api,
             in_flight,
             sink,
         )
@@ -159,7 +165,10 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
             name = f"image.{item.image.ext}"
             return hook.ocr_idcard(item.image.data, filename=name, legality=self.legality)
 
-        listed = list_staged(self.source, pattern=self.pattern, conn_id=self.source_conn_id)
+        sources = [self.source] if isinstance(self.source, str) else list(self.source)
+        listed = itertools.chain.from_iterable(
+            list_staged(source, pattern=self.pattern, conn_id=self.source_conn_id) for source in sources
+        )
         fatal: FaceIdError | None = None
         with hook, run_calls(planner.work_items(listed), call, max_in_flight=in_flight) as outcomes:
             for outcome in outcomes:
@@ -283,8 +292,9 @@ def _failure(error: BaseException | None) -> Failure:
         return Failure(
             code=error.code, message=error.message, retryable=error.retryable, http_status=error.http_status
         )
-    # Not an API answer: a bug or an environment problem. Kept retryable so a re-run tries again.
-    return Failure(code="CLIENT_ERROR", message=type(error).__name__, retryable=True)
+    # Not an API answer: a bug or an environment problem. Only the type is kept (a message could
+    # quote card contents); retryable, so a re-run tries again.
+    return Failure(code="CLIENT_ERROR", message=f"unexpected {type(error).__name__}", retryable=True)
 
 
 def _lineage(context: Context) -> Lineage:
