@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Sets up everything the project needs on a fresh machine, idempotently:
-#   - Debian fonts the specimen generator renders with (CJK labels/values, OCR-B digits),
+#   - Debian packages: the fonts the specimen generator renders with (CJK labels and values, OCR-B
+#     digits) and, only when no PostgreSQL server is installed, postgresql (tests and the demo start
+#     a throwaway cluster from its binaries when no server answers on 127.0.0.1:5432),
 #   - a virtualenv in .venv with this project installed from the committed pins (constraints.txt).
 # Re-running it is cheap: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FONT_PACKAGES=(fonts-noto-cjk fonts-arphic-gbsn00lp fonts-ocr-b)
+packages=(fonts-noto-cjk fonts-arphic-gbsn00lp fonts-ocr-b)
 missing=()
-for pkg in "${FONT_PACKAGES[@]}"; do
+for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} (apt)"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -23,9 +28,16 @@ stamp=.venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c
 if [ ! -f "$stamp" ]; then
   echo "setup: installing the project into .venv from constraints.txt"
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-  .venv/bin/python -m pip install -q --upgrade "pip>=24" 2>&1 | grep -v "is ignored" || true
-  .venv/bin/python -m pip install -q -c constraints.txt -e '.[local,test,dev]' 2>&1 | grep -v "is ignored" || true
-  .venv/bin/python -c "import airflow_provider_faceid, airflow, rapidocr_onnxruntime" 
+  log=$(mktemp)
+  # pip's output (and setuptools' editable-install banner) goes to a log shown only on failure.
+  if ! { .venv/bin/python -m pip install -q --upgrade "pip>=24" &&
+         .venv/bin/python -m pip install -q -c constraints.txt -e '.[local,test,dev]'; } >"$log" 2>&1; then
+    grep -v "is ignored: it is neither" "$log" >&2
+    rm -f "$log"
+    exit 1
+  fi
+  rm -f "$log"
+  .venv/bin/python -c "import airflow_provider_faceid, airflow, rapidocr_onnxruntime"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

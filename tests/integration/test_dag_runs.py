@@ -1,0 +1,162 @@
+"""The example DAGs run by Airflow itself (`airflow dags test` in a throwaway AIRFLOW_HOME) against a
+real faceid-local and a real PostgreSQL: a day without scans is skipped, the backfill maps over chunks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.fixtures.faceid_local import FaceIdLocalServer
+from tests.fixtures.postgres import acquire_database, airflow_connection_json
+
+REPO = Path(__file__).resolve().parents[2]
+AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+FACEID_LOCAL = str(Path(sys.executable).with_name("faceid-local"))
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def results_url() -> Iterator[str]:
+    """A database of its own: the DAGs write to the connection's default schema."""
+    with acquire_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("airflow-home")
+    subprocess.run(
+        [AIRFLOW, "db", "migrate"], env=base_env(home), check=True, capture_output=True, timeout=300
+    )
+    return home
+
+
+def base_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_", "AIRFLOW__"))}
+    env.update(
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
+        AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        FACEID_POOL_SLOTS="2",
+    )
+    return env
+
+
+def dags_env(
+    home: Path, *, faceid: FaceIdLocalServer, results_url: str, staging_root: Path
+) -> dict[str, str]:
+    faceid_conn = {
+        "conn_type": "faceid",
+        "host": faceid.url,
+        "login": faceid.api_key,
+        "password": faceid.api_secret,
+    }
+    return {
+        **base_env(home),
+        "AIRFLOW_CONN_FACEID_DEFAULT": json.dumps(faceid_conn),
+        "AIRFLOW_CONN_FACEID_RESULTS": airflow_connection_json(results_url),
+        "AIRFLOW_VAR_FACEID_STAGING_ROOT": str(staging_root),
+    }
+
+
+def dags_test(env: dict[str, str], *args: str) -> None:
+    result = subprocess.run(
+        [AIRFLOW, "dags", "test", *args], env=env, capture_output=True, text=True, timeout=480, cwd=REPO
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+
+
+def task_states(home: Path, dag_id: str) -> dict[tuple[str, int], str]:
+    with contextlib.closing(sqlite3.connect(home / "airflow.db")) as db:
+        rows = db.execute(
+            "SELECT task_id, map_index, state FROM task_instance WHERE dag_id = ?", (dag_id,)
+        ).fetchall()
+    return {(task_id, map_index): state for task_id, map_index, state in rows}
+
+
+def xcom_value(home: Path, dag_id: str, task_id: str) -> Any:
+    """The return value of the newest run's task."""
+    with contextlib.closing(sqlite3.connect(home / "airflow.db")) as db:
+        row = db.execute(
+            "SELECT value FROM xcom WHERE dag_id = ? AND task_id = ? AND key = 'return_value' "
+            "AND map_index = -1 ORDER BY timestamp DESC LIMIT 1",
+            (dag_id, task_id),
+        ).fetchone()
+    assert row is not None, f"no XCom from {dag_id}.{task_id}"
+    return json.loads(row[0])
+
+
+def test_a_day_without_a_folder_is_skipped_not_failed(
+    airflow_home: Path, faceid_local: FaceIdLocalServer, results_url: str, tmp_path: Path
+) -> None:
+    faceid_local.reset()
+    env = dags_env(airflow_home, faceid=faceid_local, results_url=results_url, staging_root=tmp_path)
+    dags_test(env, "faceid_idcards_daily", "2026-03-01")
+    states = task_states(airflow_home, "faceid_idcards_daily")
+    assert states == {("day_folder_exists", -1): "success", ("ocr_idcards", -1): "skipped"}
+    assert faceid_local.counters()["requests"] == 0
+
+
+def test_backfill_maps_over_chunks_and_loads_everything(
+    airflow_home: Path, faceid_local: FaceIdLocalServer, results_url: str, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    for year, count, seed in (("2019", 7, 11), ("2020", 5, 12)):
+        subprocess.run(
+            [
+                FACEID_LOCAL,
+                "specimens",
+                "--count",
+                str(count),
+                "--out",
+                str(archive / year),
+                "--seed",
+                str(seed),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    (archive / "2020" / "scan-list.pdf").write_bytes(b"%PDF-1.4 not staged: not an image name")
+    faceid_local.reset()
+    env = dags_env(airflow_home, faceid=faceid_local, results_url=results_url, staging_root=tmp_path)
+    conf = json.dumps({"prefix": str(archive), "chunk_size": 5})
+
+    dags_test(env, "faceid_idcards_backfill", "-c", conf)
+
+    states = task_states(airflow_home, "faceid_idcards_backfill")
+    assert {key: state for key, state in states.items() if key[0] == "ocr_chunk"} == {
+        ("ocr_chunk", 0): "success",
+        ("ocr_chunk", 1): "success",
+        ("ocr_chunk", 2): "success",
+    }
+    totals = xcom_value(airflow_home, "faceid_idcards_backfill", "summarize")
+    assert (totals["chunks"], totals["listed"], totals["loaded"], totals["failed"]) == (3, 12, 12, 0)
+    assert totals["ocr_calls"] == faceid_local.counters()["requests"] == 12
+    engine = sa.create_engine(results_url, poolclass=sa.NullPool)
+    with engine.connect() as conn:
+        uris = conn.execute(
+            sa.text("SELECT source_uri FROM faceid_idcard_source ORDER BY source_uri")
+        ).scalars()
+        assert [Path(uri).relative_to(archive).parts[0] for uri in uris] == ["2019"] * 7 + ["2020"] * 5
+    engine.dispose()
+
+    # Triggered again over the same archive: everything is skipped, nothing is paid for.
+    faceid_local.reset()
+    dags_test(env, "faceid_idcards_backfill", "-c", conf)
+    again = xcom_value(airflow_home, "faceid_idcards_backfill", "summarize")
+    assert (again["listed"], again["skipped"], again["ocr_calls"]) == (12, 12, 0)
+    assert faceid_local.counters()["requests"] == 0
