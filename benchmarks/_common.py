@@ -35,22 +35,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # the fixtures live in tests/, importable from the repository root
     sys.path.insert(0, str(ROOT))
 
+from airflow_provider_faceid.local.specimens import with_jpeg_comment as with_comment  # noqa: E402
 from tests.fixtures.faceid_local import FaceIdLocalServer, start_faceid_local  # noqa: E402
 from tests.fixtures.postgres import acquire_database, airflow_connection_json  # noqa: E402
 
 FACEID_CONN_ID = "faceid_bench"
 POSTGRES_CONN_ID = "postgres_bench"
-SOI = b"\xff\xd8"
-COM = b"\xff\xfe"
-
-
-def with_comment(jpeg: bytes, payload: bytes) -> bytes:
-    """``jpeg`` with a COM segment right after SOI: other bytes, identical decoded pixels."""
-    if not jpeg.startswith(SOI):
-        raise ValueError("not a JPEG (no SOI marker)")
-    if len(payload) > 65533:
-        raise ValueError("a COM payload holds at most 65533 bytes")
-    return SOI + COM + (len(payload) + 2).to_bytes(2, "big") + payload + jpeg[len(SOI) :]
 
 
 def base_specimens(*, count: int, out_dir: Path, seed: int = 20261125) -> list[bytes]:

@@ -109,6 +109,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument(
+        "--hook-executemany",
+        action="store_true",
+        help="give insert_rows executemany=True (psycopg 3 pipeline mode); default: its defaults, "
+        "one INSERT per row, which is what most DAGs call",
+    )
+    parser.add_argument(
         "--no-secondary-indexes",
         action="store_true",
         help="diagnosis: drop the 4 secondary indexes of both results tables (server work both pay)",
@@ -161,7 +167,7 @@ def main() -> None:
             commit_every=batch,
             replace=True,
             replace_index="image_sha256",
-            executemany=True,
+            executemany=args.hook_executemany,
         )
 
     timings: dict[str, list[float]] = {

@@ -37,6 +37,7 @@ __all__ = [
     "render_front",
     "specimen_name",
     "watermark_box",
+    "with_jpeg_comment",
 ]
 
 JPEG_QUALITY = 90
@@ -106,6 +107,19 @@ def generate(*, count: int, out_dir: Path, seed: int = 0, degrade: bool = False)
         (out_dir / f"{stem}.json").write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", "utf-8")
         paths.append(image_path)
     return paths
+
+
+def with_jpeg_comment(jpeg: bytes, payload: bytes) -> bytes:
+    """``jpeg`` with a COM segment right after SOI: other bytes (and sha256), identical pixels.
+
+    Load tests need many distinct files (the operator pays one call per distinct sha256) without
+    running OCR for each: faceid-local's replay cache keys on decoded pixels, so such copies replay.
+    """
+    if not jpeg.startswith(b"\xff\xd8"):
+        raise ValueError("not a JPEG (no SOI marker)")
+    if len(payload) > 65533:
+        raise ValueError("a COM payload holds at most 65533 bytes")
+    return b"\xff\xd8\xff\xfe" + (len(payload) + 2).to_bytes(2, "big") + payload + jpeg[2:]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,6 +9,7 @@ import pytest
 import requests
 from PIL import Image
 
+from airflow_provider_faceid.local.specimens import with_jpeg_comment as with_comment
 from tests.fixtures.faceid_local import FaceIdLocalServer
 
 pytestmark = pytest.mark.integration
@@ -33,10 +34,6 @@ def unique_card(card_jpeg: bytes, *, corner: tuple[int, int], exif: bytes = b"")
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=90, exif=exif)
     return buffer.getvalue()
-
-
-def with_comment(jpeg: bytes, payload: bytes) -> bytes:
-    return jpeg[:2] + b"\xff\xfe" + (len(payload) + 2).to_bytes(2, "big") + payload + jpeg[2:]
 
 
 def test_copies_differing_only_by_a_comment_segment_cost_one_engine_call(

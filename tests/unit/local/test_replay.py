@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw
 
 from airflow_provider_faceid.local.engine import ImageUnreadableError
 from airflow_provider_faceid.local.replay import ReplayCache, engine_pixel_digest, pixels_digest
+from airflow_provider_faceid.local.specimens import with_jpeg_comment as with_comment
 
 ORIENTATION = 0x0112
 IMAGE_DESCRIPTION = 0x010E
@@ -27,11 +28,6 @@ def encode(image: Image.Image, fmt: str = "JPEG", **params: object) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=fmt, **params)
     return buffer.getvalue()
-
-
-def with_comment(jpeg: bytes, payload: bytes) -> bytes:
-    """A COM segment right after SOI: other bytes, the very same entropy-coded pixels."""
-    return jpeg[:2] + b"\xff\xfe" + (len(payload) + 2).to_bytes(2, "big") + payload + jpeg[2:]
 
 
 def test_key_depends_on_bytes_and_legality() -> None:
