@@ -194,6 +194,12 @@ def read_staged(obj: StagedObject, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Sta
 def _resolve(source: str, conn_id: str | None) -> _Source:
     from airflow.sdk import ObjectStoragePath
 
+    if conn_id is None and (source.startswith("/") or source.startswith("file:///")):
+        # Local paths are taken literally: URL parsing (urllib, WHATWG rules) silently drops tabs
+        # and newlines, which are legal in POSIX file names, so such a file would read as missing.
+        prefix = "file://" if source.startswith("file://") else ""
+        local = os.path.abspath(source[len(prefix) :])
+        return _Source(fs=_fsspec_filesystem("file"), path=local, uri_prefix=prefix, conn_id=None)
     path = ObjectStoragePath(source, conn_id=conn_id)
     protocol = path.protocol or "file"
     try:

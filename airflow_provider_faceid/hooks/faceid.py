@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from types import TracebackType
+from urllib.parse import quote, quote_plus
 
 import requests
 from airflow.sdk import BaseHook
@@ -309,8 +311,32 @@ class FaceIdHook(BaseHook):
 
 
 def _redacted(error: FaceIdError, settings: FaceIdSettings) -> FaceIdError:
-    """Defence in depth: the messages are ours, but server text and requests' text are quoted in them."""
-    if settings.api_secret and settings.api_secret in error.message:
-        error.message = error.message.replace(settings.api_secret, "***")
-        error.args = (error.message,)
+    """Defence in depth: the messages are ours, but server text and requests' text are quoted in them.
+
+    A server that echoes the secret may do so in its body (quoted with repr, so escaped), as JSON, in a
+    URL or as the request_id; every one of those spellings is replaced.
+    """
+    secret = settings.api_secret
+    if not secret:
+        return error
+    spellings = {
+        secret,
+        repr(secret)[1:-1],
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+    }
+
+    def scrub(text: str) -> str:
+        for spelling in sorted(spellings, key=len, reverse=True):
+            text = text.replace(spelling, "***")
+        return text
+
+    message = scrub(error.message)
+    if message != error.message:
+        error.message = message
+        error.args = (message,)
+    if error.request_id:
+        error.request_id = scrub(error.request_id)
     return error

@@ -27,9 +27,18 @@ _SNIPPET = 120
 def _json_object(response: requests.Response) -> dict[str, Any] | None:
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the decoder's stack
         return None
     return body if isinstance(body, dict) else None
+
+
+def _milliseconds(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # a JSON integer too large for a float
+        return None
 
 
 def _snippet(response: requests.Response) -> str:
@@ -63,7 +72,7 @@ def error_from_response(
     meta: dict[str, Any] = {
         "http_status": status,
         "request_id": str(rid) if rid is not None else None,
-        "time_used": float(time_used) if isinstance(time_used, (int, float)) else None,
+        "time_used": _milliseconds(time_used),
     }
 
     if status == 413:

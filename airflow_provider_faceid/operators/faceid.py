@@ -237,7 +237,11 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
 
         from airflow_provider_faceid.sink import PostgresSink
 
-        engine = PostgresHook(postgres_conn_id=self.postgres_conn_id).get_sqlalchemy_engine()
+        # pre_ping: a pooled connection that died between batches (database restarted or failed over)
+        # is replaced at checkout instead of failing the task, and the paid calls of its batch with it.
+        engine = PostgresHook(postgres_conn_id=self.postgres_conn_id).get_sqlalchemy_engine(
+            engine_kwargs={"pool_pre_ping": True}
+        )
         return PostgresSink(
             engine=engine, schema=self.schema, table=self.table, failures_table=self.failures_table
         )
