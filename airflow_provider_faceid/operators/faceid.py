@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,14 @@ from airflow_provider_faceid.exceptions import (
     INSECURE_CONNECTION,
     FaceIdError,
 )
-from airflow_provider_faceid.loader import Failure, Lineage, Loader, hmac_storage, store_plain
+from airflow_provider_faceid.loader import (
+    Failure,
+    IdNumberStorage,
+    Lineage,
+    Loader,
+    hmac_storage,
+    store_plain,
+)
 from airflow_provider_faceid.planner import Planner, WorkItem
 from airflow_provider_faceid.progress import ProgressReporter
 from airflow_provider_faceid.records import build_record
@@ -246,7 +254,7 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
             engine=engine, schema=self.schema, table=self.table, failures_table=self.failures_table
         )
 
-    def _id_number_storage(self) -> Any:
+    def _id_number_storage(self) -> IdNumberStorage:
         if self.id_number_storage == "plain":
             return store_plain
         from airflow.sdk import BaseHook, Variable
@@ -272,8 +280,6 @@ class _Counter:
     """A counter the hook's retry callback can bump from worker threads."""
 
     def __init__(self) -> None:
-        import threading
-
         self._lock = threading.Lock()
         self.value = 0
 
