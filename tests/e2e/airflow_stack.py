@@ -65,6 +65,8 @@ class StackOptions:
     config: Mapping[str, str] = dataclasses.field(default_factory=dict)
     env: Mapping[str, str] = dataclasses.field(default_factory=dict)
     startup_timeout: float = 180.0
+    # Source of $AIRFLOW_HOME/config/airflow_local_settings.py (cluster policies), "" for none.
+    local_settings: str = ""
 
     def __post_init__(self) -> None:
         if self.executor == CELERY_EXECUTOR and self.celery_workers < 1:
@@ -177,6 +179,12 @@ class AirflowStack:
         """Migrate the metadata DB, start every component, return once the health endpoint is green."""
         self.options.home.mkdir(parents=True, exist_ok=True)
         (self.options.home / "component-logs").mkdir(exist_ok=True)
+        if self.options.local_settings:
+            # $AIRFLOW_HOME/config is on every component's sys.path: Airflow imports it from there.
+            (self.options.home / "config").mkdir(exist_ok=True)
+            (self.options.home / "config" / "airflow_local_settings.py").write_text(
+                self.options.local_settings, encoding="utf-8"
+            )
         try:
             self.cli("db", "migrate", timeout=300)
             self._spawn("api-server", "api-server", "--host", LOOPBACK, "--port", str(self.api_port))
@@ -231,16 +239,17 @@ class AirflowStack:
                         f"{component.log_path.stem} exited with {component.process.returncode}:\n"
                         f"{self.log_tail(component.log_path.stem)}"
                     )
-            waiting = [
-                name
-                for name in waiting
-                if f"{name}-{self.token}@" not in self.log_tail(f"celery-{name}", lines=400)
-                or " ready." not in self.log_tail(f"celery-{name}", lines=400)
-            ]
+            waiting = [name for name in waiting if not self._celery_worker_ready(name)]
             if waiting:
                 time.sleep(0.5)
         if waiting:
             raise TimeoutError(f"Celery workers not ready in time: {waiting}\n{self.diagnostics()}")
+
+    def _celery_worker_ready(self, name: str) -> bool:
+        signature = f"{name}-{self.token}@"
+        lines = self.log_tail(f"celery-{name}", lines=400).splitlines()
+        # "worker1-<token>@host ready." (structlog appends the logger name and location after it)
+        return any(signature in line and " ready." in line for line in lines)
 
     def kill_celery_worker(self, name: str) -> list[int]:
         """SIGKILL a worker and every process of its session (its task processes too), as a lost node.
