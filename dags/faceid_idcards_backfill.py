@@ -153,6 +153,9 @@ with DAG(
         # Historical archives hold bad scans; each failure is a row of faceid_idcard_failure, so a
         # chunk fails only when something systematic is wrong.
         max_failures=0.2,
+        # A chunk whose worker dies is retried whole; committing every 100 images bounds the calls
+        # the retry pays again to 100 (the operator's default, 500, would exceed a typical chunk).
+        commit_every=100,
         execution_timeout=timedelta(hours=6),
     ).expand(source=chunks)
 
