@@ -30,12 +30,11 @@ from pathlib import Path
 
 from _common import ROOT, base_specimens, replaying_faceid_local, write_copies
 
-from tests.e2e.airflow_stack import StackOptions, running_stack
+from tests.e2e.airflow_stack import StackOptions, configure_faceid_deployment, running_stack
 from tests.e2e.celery_backfill_run import (
     BackfillOutcome,
     BackfillPlan,
     celery_stack_options,
-    configure,
     run_backfill,
     seconds_between,
 )
@@ -83,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
                 home=work / "airflow", dags_folder=ROOT / "dags", metadata_db_url=metadata_url, **fields
             )
             with running_stack(options) as stack:
-                configure(stack, faceid=faceid, results_url=results_url, pool_slots=plan.account_limit)
+                configure_faceid_deployment(
+                    stack, faceid=faceid, results_url=results_url, pool_slots=plan.account_limit
+                )
                 outcome = run_backfill(
                     stack,
                     plan=plan,

@@ -2,7 +2,8 @@
 # Sets up everything the project needs on a fresh machine, idempotently:
 #   - Debian packages: the fonts the specimen generator renders with (CJK labels and values, OCR-B
 #     digits) and, only when no PostgreSQL server is installed, postgresql (tests and the demo start
-#     a throwaway cluster from its binaries when no server answers on 127.0.0.1:5432),
+#     a throwaway cluster from its binaries when no server answers on 127.0.0.1:5432) and
+#     redis-server when missing (the Celery scale-out tests start a throwaway broker),
 #   - a virtualenv in .venv with this project installed from the committed pins (constraints.txt).
 # Re-running it is cheap: each step is skipped when already done.
 set -euo pipefail
@@ -16,6 +17,8 @@ done
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
   missing+=(postgresql)
 fi
+# The scale-out tests start a throwaway Redis broker on a free port.
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} (apt)"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

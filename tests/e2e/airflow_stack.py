@@ -40,6 +40,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 
 from tests.e2e.worker_identity import WORKER_HOSTNAME_VARIABLE
+from tests.fixtures.faceid_local import FaceIdLocalServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MARKER_VARIABLE = "FACEID_E2E_STACK"
@@ -568,3 +569,34 @@ def _proc_state_and_session(entry: Path) -> tuple[str, int]:
     # /proc/<pid>/stat: "pid (comm) state ppid pgrp session ...", comm may hold spaces and ")".
     fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
     return fields[0], int(fields[3])
+
+
+def configure_faceid_deployment(
+    stack: AirflowStack,
+    *,
+    faceid: FaceIdLocalServer,
+    results_url: str,
+    pool_slots: int,
+    staging_root: Path | None = None,
+) -> None:
+    """The pool, connections (and Variable) the example DAGs' docstrings tell an operator to create."""
+    stack.create_pool(name="faceid_api", slots=pool_slots, description="FaceID account: slots = its limit")
+    stack.create_connection(
+        conn_id="faceid_default",
+        conn_type="faceid",
+        host=faceid.url,
+        login=faceid.api_key,
+        password=faceid.api_secret,
+    )
+    db = make_url(results_url)
+    stack.create_connection(
+        conn_id="faceid_results",
+        conn_type="postgres",
+        host=db.host,
+        port=db.port,
+        login=db.username,
+        password=db.password,
+        schema=db.database,
+    )
+    if staging_root is not None:
+        stack.set_variable(key="faceid_staging_root", value=str(staging_root))

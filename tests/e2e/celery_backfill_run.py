@@ -28,7 +28,6 @@ from tests.e2e.airflow_stack import AirflowStack
 from tests.fixtures.faceid_local import FaceIdLocalServer
 
 BACKFILL = "faceid_idcards_backfill"
-POOL = "faceid_api"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,30 +126,6 @@ def retry_delay_policy(seconds: float) -> str:
         "    if task.retries:\n"
         f"        task.retry_delay = timedelta(seconds={seconds!r})\n"
         "        task.retry_exponential_backoff = 0\n"
-    )
-
-
-def configure(stack: AirflowStack, *, faceid: FaceIdLocalServer, results_url: str, pool_slots: int) -> None:
-    """The pool and connections the backfill DAG's docstring tells an operator to create."""
-    stack.create_pool(
-        name=POOL, slots=pool_slots, description="FaceID account: slots = its concurrency limit"
-    )
-    stack.create_connection(
-        conn_id="faceid_default",
-        conn_type="faceid",
-        host=faceid.url,
-        login=faceid.api_key,
-        password=faceid.api_secret,
-    )
-    db = make_url(results_url)
-    stack.create_connection(
-        conn_id="faceid_results",
-        conn_type="postgres",
-        host=db.host,
-        port=db.port,
-        login=db.username,
-        password=db.password,
-        schema=db.database,
     )
 
 

@@ -20,12 +20,11 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_faceid.local.specimens import generate
-from tests.e2e.airflow_stack import AirflowStack
+from tests.e2e.airflow_stack import AirflowStack, configure_faceid_deployment
 from tests.e2e.celery_backfill_run import (
     BackfillOutcome,
     BackfillPlan,
     celery_stack_options,
-    configure,
     run_backfill,
     warm_replay_cache,
 )
@@ -70,7 +69,7 @@ def _backfill(
         metadata_db_url=metadata_url,
         **celery_stack_options(plan=plan, redis_url=redis_url, metadata_db_url=metadata_url),
     )
-    configure(stack, faceid=faceid, results_url=results_url, pool_slots=plan.account_limit)
+    configure_faceid_deployment(stack, faceid=faceid, results_url=results_url, pool_slots=plan.account_limit)
     outcome = run_backfill(
         stack,
         plan=plan,

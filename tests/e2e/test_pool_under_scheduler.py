@@ -20,10 +20,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from airflow_provider_faceid.local.specimens import generate
-from tests.e2e.airflow_stack import AirflowStack
+from tests.e2e.airflow_stack import AirflowStack, configure_faceid_deployment
 from tests.e2e.pool_timeline import label, peak_occupancy, pool_waits, timeline
 from tests.e2e.staged_scans import stage_copies
 from tests.fixtures.faceid_local import FaceIdLocalServer
@@ -63,7 +62,9 @@ def test_pool_holds_the_account_limit_under_a_real_scheduler(
         config={"scheduler.use_job_schedule": "False"},
         env={"FACEID_POOL_SLOTS": str(TASK_SLOTS)},
     )
-    _configure(stack, faceid=faceid, results_url=results_url, staging_root=tmp_path / "staging")
+    configure_faceid_deployment(
+        stack, faceid=faceid, results_url=results_url, pool_slots=POOL_SIZE, staging_root=tmp_path / "staging"
+    )
     stack.wait_for_dags([DAILY, BACKFILL])
     for dag_id in (DAILY, BACKFILL):
         stack.unpause(dag_id)
@@ -126,33 +127,6 @@ def _stage_scans(root: Path) -> dict[Path, str]:
         staged |= stage_copies(bases, count=IMAGES_PER_DAY, folder=root / "staging" / day, tag=day)
     staged |= stage_copies(bases, count=ARCHIVE_IMAGES, folder=root / "archive", tag="archive")
     return staged
-
-
-def _configure(
-    stack: AirflowStack, *, faceid: FaceIdLocalServer, results_url: str, staging_root: Path
-) -> None:
-    """The pool, connections and Variable the DAGs' docstrings tell an operator to create."""
-    stack.create_pool(
-        name=POOL, slots=POOL_SIZE, description=f"faceid-local, concurrency limit {ACCOUNT_LIMIT}"
-    )
-    stack.create_connection(
-        conn_id="faceid_default",
-        conn_type="faceid",
-        host=faceid.url,
-        login=faceid.api_key,
-        password=faceid.api_secret,
-    )
-    db = make_url(results_url)
-    stack.create_connection(
-        conn_id="faceid_results",
-        conn_type="postgres",
-        host=db.host,
-        port=db.port,
-        login=db.username,
-        password=db.password,
-        schema=db.database,
-    )
-    stack.set_variable(key="faceid_staging_root", value=str(staging_root))
 
 
 def _loaded(url: str) -> dict[str, Any]:
