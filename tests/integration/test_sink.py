@@ -399,6 +399,8 @@ def test_lookups_are_batched_across_chunks(sink: PostgresSink, monkeypatch: pyte
     uris = [f"file:///scans/{x}.jpg" for x in labels]
     assert set(sink.known_sources([*uris, "file:///absent.jpg"])) == set(uris)
     assert sink.known_sha256([sha(x) for x in [*labels, "absent"]]) == {sha(x) for x in labels}
+    # A string that is not a digest cannot be stored, so it is simply not known (and cannot split the list).
+    assert sink.known_sha256([f"{sha('img1')},{sha('img2')}", "", sha("img3")]) == {sha("img3")}
 
 
 def test_a_failure_replaces_a_stale_mapping_to_older_bytes(sink: PostgresSink, pg_engine: sa.Engine) -> None:
@@ -474,6 +476,18 @@ def test_an_error_in_the_last_step_rolls_back_results_and_sources_too(
         )
     assert _count_all(pg_engine, pg_schema) == (0, 0, 0)
     assert sink.write_batch(results=[result_row("a")]).results_inserted == 1  # the session is usable after
+
+
+def test_a_value_that_cannot_be_encoded_mid_copy_rolls_the_batch_back(
+    sink: PostgresSink, pg_engine: sa.Engine, pg_schema: str
+) -> None:
+    # JSON is encoded while the COPY streams; the bad row sorts last, after ~200 kB went to the server.
+    rows = [result_row(f"ok{i}", address="北京市" * 40) for i in range(400)]
+    rows.append(result_row("bad", image_sha256="f" * 64, legality={"Screen": {0.1, 0.2}}))
+    with pytest.raises(ValueError, match="column legality: Object of type set is not JSON serializable"):
+        sink.write_batch(results=rows, sources=[source_row("ok0")])
+    assert _count_all(pg_engine, pg_schema) == (0, 0, 0)
+    assert sink.write_batch(results=rows[:2]).results_inserted == 2  # the session is usable after
 
 
 def test_invalid_rows_are_rejected_before_any_sql(sink: PostgresSink, pg_engine: sa.Engine) -> None:

@@ -9,6 +9,7 @@ import pytest
 from airflow_provider_faceid.sink import (
     FAILURE_COLUMNS,
     RESULT_COLUMNS,
+    _converted,
     _prepare_failures,
     _prepare_results,
     _to_text_array_literal,
@@ -35,6 +36,7 @@ def test_results_are_deduplicated_sorted_and_converted() -> None:
             {"image_sha256": SHA_A, "name": "丙", "source_uri": "s3://second", "source_size": 2},
         ]
     )
+    rows = list(_converted(rows, RESULT_COLUMNS))
     col = RESULT_COLUMNS.index
     assert [r[0] for r in rows] == [SHA_A, SHA_B]
     assert rows[0][col("name")] == "丙"
