@@ -416,7 +416,7 @@ class PostgresSink:
     def _upsert_results(self, conn: sa.Connection, stage: sa.TableClause) -> tuple[int, int]:
         target = self.tables.results
         insert = pg.insert(target).from_select(
-            list(RESULT_COLUMNS), sa.select(*stage.c).order_by(stage.c.image_sha256)
+            list(RESULT_COLUMNS), sa.select(*stage.c).order_by(_lock_order(stage.c.image_sha256))
         )
         keep_first = {"source_uri", "source_size", "image_sha256"}
         updates: dict[str, Any] = {c: insert.excluded[c] for c in RESULT_COLUMNS if c not in keep_first}
@@ -442,7 +442,7 @@ class PostgresSink:
     def _upsert_sources(self, conn: sa.Connection, stage: sa.TableClause) -> int:
         target = self.tables.sources
         insert = pg.insert(target).from_select(
-            list(SOURCE_COLUMNS), sa.select(*stage.c).order_by(stage.c.source_uri)
+            list(SOURCE_COLUMNS), sa.select(*stage.c).order_by(_lock_order(stage.c.source_uri))
         )
         updates: dict[str, Any] = {c: insert.excluded[c] for c in SOURCE_COLUMNS if c != "source_uri"}
         updates["last_seen"] = sa.func.now()
@@ -453,7 +453,9 @@ class PostgresSink:
     ) -> int:
         target = self.tables.failures
         columns = [*FAILURE_COLUMNS, "attempts"]
-        insert = pg.insert(target).from_select(columns, sa.select(*stage.c).order_by(stage.c.source_uri))
+        insert = pg.insert(target).from_select(
+            columns, sa.select(*stage.c).order_by(_lock_order(stage.c.source_uri))
+        )
         updates: dict[str, Any] = {c: insert.excluded[c] for c in FAILURE_COLUMNS if c != "source_uri"}
         updates["attempts"] = target.c.attempts + insert.excluded.attempts
         updates["last_seen"] = sa.func.now()
@@ -481,6 +483,15 @@ class PostgresSink:
                 results.c.image_sha256 == stage_sources.c.image_sha256,
             ),
         )
+
+
+def _lock_order(key: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """The order upserts take row locks in: the same in every writer, so two never deadlock.
+
+    Byte order ("C"): any fixed total order serves, and the database's default collation compares
+    through the C library's strcoll, several times slower for keys that are plain ASCII anyway.
+    """
+    return key.collate("C")
 
 
 def _count(conn: sa.Connection, statement: sa.Insert | sa.Delete) -> int:

@@ -2,8 +2,9 @@
 
 faceid-local (latency 0, the 4 specimens already in its replay cache) is sent, one request at a
 time on a keep-alive session, alternating rounds of (a) the very same bytes again (bytes-key hit:
-a sha256) and (b) new COM-segment copies of them (a bytes miss, then the engine's decode and a
-pixels-key hit). Medians of the per-request round trip; the difference is the decode + pixel hash.
+a sha256) and (b) copies with new bytes after the end-of-image marker (a bytes miss, then the
+engine's decode and a pixels-key hit; copies that differ only in a COM segment share the bytes key).
+Medians of the per-request round trip; the difference is the decode + pixel hash.
 With ``--latency-ms`` above that difference the decode is hidden (it runs during the latency).
 
     .venv/bin/python benchmarks/replay_key_overhead.py              # ~30 s
@@ -19,7 +20,7 @@ import time
 from pathlib import Path
 
 import requests
-from _common import base_specimens, replaying_faceid_local, with_comment
+from _common import base_specimens, replaying_faceid_local
 
 
 def median_ms(session: requests.Session, url: str, fields: dict[str, str], images: list[bytes]) -> float:
@@ -51,9 +52,7 @@ def main() -> None:
                 same = [bases[n % len(bases)] for n in range(args.requests)]
                 kinds = {
                     "bytes hit": same,
-                    "pixels hit": [
-                        with_comment(image, f"{number}-{n}".encode()) for n, image in enumerate(same)
-                    ],
+                    "pixels hit": [image + f"{number}-{n}".encode() for n, image in enumerate(same)],
                 }
                 for kind, images in kinds.items():
                     results[kind].append(median_ms(session, server.ocr_url, fields, images))

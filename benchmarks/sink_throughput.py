@@ -199,7 +199,11 @@ def main() -> None:
         engine.dispose()
 
     indexes = "PK only" if args.no_secondary_indexes else "PK + 4 secondary indexes"
+    hook_mode = (
+        "executemany=True (pipeline)" if args.hook_executemany else "its defaults (a statement per row)"
+    )
     print(f"{args.rows} rows x {args.rounds} rounds, batches of {batch}, {indexes}, {url.render_as_string()}")
+    print(f"insert_rows with {hook_mode}, replace=True")
     print(f"{'path':<8}{'PostgresSink.write_batch':>26}{'PostgresHook.insert_rows':>26}{'ratio':>8}")
     for phase in ("insert", "update"):
         sink_rate = args.rows / statistics.median(timings[f"sink {phase}"])

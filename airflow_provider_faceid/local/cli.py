@@ -37,7 +37,9 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--concurrency-limit", type=int, default=10, help="requests processed at once")
     serve.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="OCR engine threads")
     serve.add_argument("--read-timeout", type=float, default=30.0, help="seconds for a request head or body")
-    serve.add_argument("--latency-ms", type=float, default=0.0, help="added to every admitted request")
+    serve.add_argument(
+        "--latency-ms", type=float, default=0.0, help="service time per admitted request, from its head"
+    )
     serve.add_argument("--latency-jitter-ms", type=float, default=0.0, help="plus uniform [0, this)")
     serve.add_argument("--fail-rate", type=float, default=0.0, help="share of admitted requests answered 500")
     serve.add_argument("--seed", type=int, default=0, help="seed of latency jitter and failures")

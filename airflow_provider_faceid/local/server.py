@@ -160,9 +160,11 @@ class FaceIdLocalApp:
             else None
         )
         try:
+            # The latency is the service time a client sees, counted from the request's head: reading
+            # the body and parsing the form are part of it, as they are of a real server's latency.
             delay = self.faults.delay_seconds()
             if delay:
-                await asyncio.sleep(delay)
+                await asyncio.sleep(max(0.0, delay - (time.perf_counter() - head.received_at)))
             if self.faults.should_fail():
                 self.counters.record_injected_failure()
                 return self._error(500, "INTERNAL_ERROR", head, request_id)

@@ -113,7 +113,8 @@ def with_jpeg_comment(jpeg: bytes, payload: bytes) -> bytes:
     """``jpeg`` with a COM segment right after SOI: other bytes (and sha256), identical pixels.
 
     Load tests need many distinct files (the operator pays one call per distinct sha256) without
-    running OCR for each: faceid-local's replay cache keys on decoded pixels, so such copies replay.
+    running OCR for each: faceid-local's replay cache leaves COM segments out of its bytes key, so
+    such copies replay without even a decode.
     """
     if not jpeg.startswith(b"\xff\xd8"):
         raise ValueError("not a JPEG (no SOI marker)")

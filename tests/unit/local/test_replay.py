@@ -9,7 +9,12 @@ import pytest
 from PIL import Image, ImageDraw
 
 from airflow_provider_faceid.local.engine import ImageUnreadableError
-from airflow_provider_faceid.local.replay import ReplayCache, engine_pixel_digest, pixels_digest
+from airflow_provider_faceid.local.replay import (
+    ReplayCache,
+    engine_pixel_digest,
+    jpeg_without_comments,
+    pixels_digest,
+)
 from airflow_provider_faceid.local.specimens import with_jpeg_comment as with_comment
 
 ORIENTATION = 0x0112
@@ -34,6 +39,34 @@ def test_key_depends_on_bytes_and_legality() -> None:
     assert ReplayCache.key(b"a", legality=False) == ReplayCache.key(b"a", legality=False)
     assert ReplayCache.key(b"a", legality=False) != ReplayCache.key(b"a", legality=True)
     assert ReplayCache.key(b"a", legality=False) != ReplayCache.key(b"b", legality=False)
+
+
+def test_jpeg_comment_segments_do_not_change_the_bytes_key() -> None:
+    jpeg = encode(picture(), quality=90)
+    copies = [with_comment(jpeg, b"copy 1"), with_comment(with_comment(jpeg, b"a"), b"b" * 35_000)]
+    keys = {ReplayCache.key(image, legality=False) for image in [jpeg, *copies]}
+    assert len(keys) == 1
+    assert b"".join(jpeg_without_comments(copies[1])) == jpeg
+    # Anything else is another file: trailing bytes, an APP segment, other pixels.
+    app15 = jpeg[:2] + b"\xff\xef\x00\x04hi" + jpeg[2:]
+    other = encode(picture(), quality=80)
+    for image in (jpeg + b"\x00", app15, other):
+        assert ReplayCache.key(image, legality=False) not in keys
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"\xff\xd8",
+        b"\xff\xd8\xff\xfe\xff\xff",
+        b"\xff\xd8\xff\xfe\x00\x05ab",
+        b"GIF89a",
+        b"\xff\xd8junk",
+    ],
+)
+def test_a_header_that_does_not_parse_is_hashed_whole(data: bytes) -> None:
+    assert b"".join(jpeg_without_comments(data)) == data
 
 
 def test_evicts_the_least_recently_used() -> None:
