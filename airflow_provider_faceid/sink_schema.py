@@ -28,7 +28,6 @@ DEFAULT_TABLE = "faceid_idcard"
 # Postgres silently truncates identifiers past 63 bytes; two truncated index names could then collide,
 # so every derived name is validated with the same rule as the names given by the user.
 _INDEX_SUFFIXES = {
-    "side": "_side_idx",
     "number": "_number_idx",
     "loaded_at": "_loaded_at_idx",
     "run": "_run_idx",
@@ -159,7 +158,8 @@ def build_tables(names: SinkNames) -> SinkTables:
         sha_check(names.results),
         schema=schema,
     )
-    sa.Index(_q(names.index_name("side")), results.c.side)
+    # No index on side: with two values it never narrows a query enough for the planner to use it,
+    # and every insert and update would maintain it (~1/8 of an upsert's server work).
     sa.Index(_q(names.index_name("number")), results.c.id_card_number)
     sa.Index(_q(names.index_name("loaded_at")), results.c.loaded_at)
     sa.Index(_q(names.index_name("run")), results.c.dag_id, results.c.run_id)

@@ -117,7 +117,7 @@ def main() -> None:
     parser.add_argument(
         "--no-secondary-indexes",
         action="store_true",
-        help="diagnosis: drop the 4 secondary indexes of both results tables (server work both pay)",
+        help="diagnosis: drop the 3 secondary indexes of both results tables (server work both pay)",
     )
     args = parser.parse_args()
 
@@ -148,7 +148,7 @@ def main() -> None:
     if args.no_secondary_indexes:
         with engine.begin() as conn:
             for schema in (sink_schema, hook_schema):
-                for index in ("side", "number", "loaded_at", "run"):
+                for index in ("number", "loaded_at", "run"):
                     conn.exec_driver_sql(f'DROP INDEX "{schema}".faceid_idcard_{index}_idx')
     hook = PostgresHook(postgres_conn_id=CONN_ID)
     hook_table = f"{hook_schema}.faceid_idcard"
@@ -198,7 +198,7 @@ def main() -> None:
                 conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         engine.dispose()
 
-    indexes = "PK only" if args.no_secondary_indexes else "PK + 4 secondary indexes"
+    indexes = "PK only" if args.no_secondary_indexes else "PK + 3 secondary indexes"
     hook_mode = (
         "executemany=True (pipeline)" if args.hook_executemany else "its defaults (a statement per row)"
     )

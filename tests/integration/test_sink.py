@@ -125,12 +125,12 @@ def test_create_tables_twice_is_fine_and_makes_tables_indexes_and_version(
         r[0] for r in fetch(pg_engine, "SELECT indexname FROM pg_indexes WHERE schemaname = :s", s=pg_schema)
     }
     assert {
-        "faceid_idcard_side_idx",
         "faceid_idcard_number_idx",
         "faceid_idcard_loaded_at_idx",
         "faceid_idcard_run_idx",
         "faceid_idcard_source_sha_idx",
     } <= indexes
+    assert "faceid_idcard_side_idx" not in indexes
     assert sink.schema_version() == 1
     assert fetch(pg_engine, f'SELECT count(*) FROM "{pg_schema}".faceid_idcard_meta')[0][0] == 1
 
@@ -483,11 +483,45 @@ def test_a_value_that_cannot_be_encoded_mid_copy_rolls_the_batch_back(
 ) -> None:
     # JSON is encoded while the COPY streams; the bad row sorts last, after ~200 kB went to the server.
     rows = [result_row(f"ok{i}", address="北京市" * 40) for i in range(400)]
-    rows.append(result_row("bad", image_sha256="f" * 64, legality={"Screen": {0.1, 0.2}}))
-    with pytest.raises(ValueError, match="column legality: Object of type set is not JSON serializable"):
+    rows.append(result_row("bad", image_sha256="f" * 64, legality={"Screen": object()}))
+    with pytest.raises(ValueError, match="column legality: Encoding objects of type object is unsupported"):
         sink.write_batch(results=rows, sources=[source_row("ok0")])
     assert _count_all(pg_engine, pg_schema) == (0, 0, 0)
     assert sink.write_batch(results=rows[:2]).results_inserted == 2  # the session is usable after
+
+
+def test_staging_tables_live_with_the_connection_one_per_target_table(
+    pg_engine: sa.Engine, pg_schema: str
+) -> None:
+    # One pooled connection for both sinks: each keeps its own staging table across batches.
+    engine = sa.create_engine(
+        pg_engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0
+    )
+    try:
+        sinks = {t: PostgresSink(engine=engine, schema=pg_schema, table=t) for t in ("cards_a", "cards_b")}
+        for sink in sinks.values():
+            sink.create_tables()
+        for round_no in range(3):
+            for table, sink in sinks.items():
+                counts = sink.write_batch(
+                    results=[result_row("x", name=f"{table}{round_no}"), result_row("y")]
+                )
+                assert (counts.results_inserted, counts.results_updated) == (
+                    (2, 0) if round_no == 0 else (0, 2)
+                )
+        with engine.connect() as conn:
+            staged = conn.scalar(
+                sa.text(
+                    "SELECT count(*) FROM pg_class WHERE relpersistence = 't' "
+                    "AND relname LIKE 'faceid_stage_results_%'"
+                )
+            )
+        assert staged == 2
+    finally:
+        engine.dispose()
+    for table in ("cards_a", "cards_b"):
+        rows = fetch(pg_engine, f'SELECT name FROM "{pg_schema}".{table} ORDER BY image_sha256')
+        assert sorted(r[0] for r in rows) == sorted([f"{table}2", "张三"])
 
 
 def test_invalid_rows_are_rejected_before_any_sql(sink: PostgresSink, pg_engine: sa.Engine) -> None:

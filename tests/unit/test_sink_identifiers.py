@@ -75,7 +75,7 @@ def test_every_identifier_in_the_ddl_is_quoted_verbatim() -> None:
     ddl = "\n".join(ddl_statements(build_tables(names)))
     for qualified in ('"Ops"."Cards"', '"Ops"."Cards_source"', '"Ops"."card_errors"', '"Ops"."Cards_meta"'):
         assert f"CREATE TABLE IF NOT EXISTS {qualified}" in ddl
-    assert 'CREATE INDEX IF NOT EXISTS "Cards_side_idx" ON "Ops"."Cards" ("side")' in ddl
+    assert 'CREATE INDEX IF NOT EXISTS "Cards_number_idx" ON "Ops"."Cards" ("id_card_number")' in ddl
     assert '"Cards_number_idx"' in ddl and '"Cards_run_idx"' in ddl and '("dag_id", "run_id")' in ddl
 
 
