@@ -261,6 +261,34 @@ def test_counters_are_exact_under_load(limited_server: FaceIdLocalServer, card_j
     assert counters["in_flight"] == 0
 
 
+def test_latency_counts_from_the_head_so_a_slow_upload_is_inside_it(
+    limited_server: FaceIdLocalServer, card_jpeg: bytes
+) -> None:
+    # 1.5 s of latency; the body arrives 1 s after the head. Counted from the head, the answer comes
+    # ~1.5 s after it; added after the upload, it would come ~2.5 s after it.
+    fields = {"api_key": limited_server.api_key, "api_secret": limited_server.api_secret}
+    prepared = requests.Request(
+        "POST", limited_server.ocr_url, data=fields, files={"image": card_jpeg}
+    ).prepare()
+    body = prepared.body
+    assert isinstance(body, bytes)
+    head = head_lines(
+        limited_server,
+        f"Content-Type: {prepared.headers['Content-Type']}",
+        f"Content-Length: {len(body)}",
+        "Connection: close",
+    )
+    with connect(limited_server) as sock:
+        started = time.monotonic()
+        sock.sendall(head + body[:100])
+        time.sleep(1.0)
+        sock.sendall(body[100:])
+        answer = read_answer(sock)
+        elapsed = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+    assert 1.45 <= elapsed < 2.2, elapsed
+
+
 def test_sigterm_lets_the_request_in_flight_finish(card_jpeg: bytes) -> None:
     server = start_faceid_local(latency_ms=1000)
     answers: list[int] = []
