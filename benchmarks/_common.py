@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # the fixtures live in tests/, importable from the repository root
     sys.path.insert(0, str(ROOT))
 
-from airflow_provider_faceid.local.specimens import with_jpeg_comment as with_comment  # noqa: E402
+from airflow_provider_faceid.local.specimens.generate import with_jpeg_comment as with_comment  # noqa: E402
 from tests.fixtures.faceid_local import FaceIdLocalServer, start_faceid_local  # noqa: E402
 from tests.fixtures.postgres import acquire_database, airflow_connection_json  # noqa: E402
 
@@ -45,7 +45,7 @@ POSTGRES_CONN_ID = "postgres_bench"
 
 def base_specimens(*, count: int, out_dir: Path, seed: int = 20261125) -> list[bytes]:
     """``count`` rendered specimens (fronts and backs alternate), as JPEG bytes."""
-    from airflow_provider_faceid.local.specimens import generate
+    from airflow_provider_faceid.local.specimens.generate import generate
 
     return [path.read_bytes() for path in generate(count=count, out_dir=out_dir, seed=seed)]
 

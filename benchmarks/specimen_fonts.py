@@ -17,9 +17,9 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageFont
 
 from airflow_provider_faceid import regions
-from airflow_provider_faceid.local import fonts
-from airflow_provider_faceid.local import specimen_data as vocab
-from airflow_provider_faceid.local.specimens import random_person, render_front
+from airflow_provider_faceid.local.specimens import data as vocab
+from airflow_provider_faceid.local.specimens import fonts
+from airflow_provider_faceid.local.specimens.generate import random_person, render_front
 
 
 def _vocabulary() -> set[str]:

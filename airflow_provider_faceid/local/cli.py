@@ -14,7 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_faceid.local.server import MAX_BODY_BYTES, ServerOptions, new_request_id, start_server
+from airflow_provider_faceid.local.server.app import (
+    MAX_BODY_BYTES,
+    ServerOptions,
+    new_request_id,
+    start_server,
+)
 
 logger = logging.getLogger("faceid_local")
 
@@ -103,7 +108,7 @@ async def _serve(args: argparse.Namespace) -> int:
 
 
 def _specimens(args: argparse.Namespace) -> int:
-    from airflow_provider_faceid.local.specimens import generate
+    from airflow_provider_faceid.local.specimens.generate import generate
 
     paths = generate(count=args.count, out_dir=args.out, seed=args.seed, degrade=args.degrade)
     print(f"wrote {len(paths)} specimen(s) to {args.out}")
@@ -115,7 +120,7 @@ def _ms_since(started: float) -> int:
 
 
 def _ocr(args: argparse.Namespace) -> int:
-    from airflow_provider_faceid.local.engine import CardReader, ImageUnreadableError
+    from airflow_provider_faceid.local.engine.card_reader import CardReader, ImageUnreadableError
 
     reader = CardReader(intra_op_threads=os.cpu_count() or 1)
     failures = 0

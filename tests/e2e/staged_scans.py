@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from airflow_provider_faceid.local.specimens import with_jpeg_comment as with_comment
+from airflow_provider_faceid.local.specimens.generate import with_jpeg_comment as with_comment
 
 
 def stage_copies(bases: Sequence[bytes], *, count: int, folder: Path, tag: str) -> dict[Path, str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_faceid.local.specimens import generate
+from airflow_provider_faceid.local.specimens.generate import generate
 from tests.e2e.airflow_stack import AirflowStack, configure_faceid_deployment
 from tests.e2e.celery_backfill_run import (
     BackfillOutcome,

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from airflow_provider_faceid.local.specimens import generate
+from airflow_provider_faceid.local.specimens.generate import generate
 from tests.e2e.airflow_stack import AirflowStack, configure_faceid_deployment
 from tests.e2e.pool_timeline import label, peak_occupancy, pool_waits, timeline
 from tests.e2e.staged_scans import stage_copies

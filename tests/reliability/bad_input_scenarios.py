@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from airflow_provider_faceid.local.specimens import generate, read_truth
+from airflow_provider_faceid.local.specimens.generate import generate, read_truth
 from airflow_provider_faceid.operators.faceid import FaceIdOcrToPostgresOperator
 from tests.fixtures.faceid_local import FaceIdLocalServer, start_faceid_local
 from tests.reliability.bad_inputs import PATTERNS, RESULT, make_bad_inputs

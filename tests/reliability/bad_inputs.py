@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from airflow_provider_faceid.local.specimens import with_jpeg_comment as with_comment
+from airflow_provider_faceid.local.specimens.generate import with_jpeg_comment as with_comment
 
 RESULT = "result"
 

@@ -35,8 +35,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from airflow_provider_faceid.local.specimens import generate, read_truth
-from airflow_provider_faceid.local.specimens import with_jpeg_comment as with_comment
+from airflow_provider_faceid.local.specimens.generate import generate, read_truth
+from airflow_provider_faceid.local.specimens.generate import with_jpeg_comment as with_comment
 from tests.fixtures.faceid_local import FaceIdLocalServer, start_faceid_local
 from tests.fixtures.postgres import (
     PgServer,

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from airflow_provider_faceid import idnumber
-from airflow_provider_faceid.local.specimens import read_truth
+from airflow_provider_faceid.local.specimens.generate import read_truth
 from tests.fixtures.faceid_local import FaceIdLocalServer
 from tests.reliability.bad_input_scenarios import (
     BadInputRun,

@@ -22,7 +22,7 @@ from airflow_provider_faceid import exceptions, idnumber, validation
 from airflow_provider_faceid.hooks.faceid import _redacted
 from airflow_provider_faceid.hooks.faceid_responses import decode_success, error_from_response
 from airflow_provider_faceid.hooks.faceid_settings import FaceIdSettings
-from airflow_provider_faceid.local.forms import parse_form
+from airflow_provider_faceid.local.server.forms import parse_form
 from airflow_provider_faceid.privacy import mask_address, mask_name
 from tests.reliability.leaks import spellings
 

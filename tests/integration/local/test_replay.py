@@ -9,7 +9,7 @@ import pytest
 import requests
 from PIL import Image
 
-from airflow_provider_faceid.local.specimens import with_jpeg_comment as with_comment
+from airflow_provider_faceid.local.specimens.generate import with_jpeg_comment as with_comment
 from tests.fixtures.faceid_local import FaceIdLocalServer
 
 pytestmark = pytest.mark.integration

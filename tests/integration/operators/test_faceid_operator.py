@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from airflow.sdk.exceptions import AirflowException
 from PIL import Image
 
-from airflow_provider_faceid.local.specimens import generate, read_truth
+from airflow_provider_faceid.local.specimens.generate import generate, read_truth
 from airflow_provider_faceid.operators.faceid import FaceIdOcrToPostgresOperator
 from tests.fixtures.faceid_local import FaceIdLocalServer
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airflow_provider_faceid.local.textline import TextLine
+from airflow_provider_faceid.local.engine.textline import TextLine
 
 # Each character is about this wide at card scale (27 px values, 22 px labels plus spacing).
 CHAR_WIDTH = 27.0

@@ -1,0 +1,230 @@
+"""Fields of the front (人像面): name, gender, race, birthday, address, number."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from airflow_provider_faceid import idnumber
+from airflow_provider_faceid.local.engine import labels as lb
+from airflow_provider_faceid.local.engine import surnames
+from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX
+from airflow_provider_faceid.local.engine.layout import SAME_ROW, CardLayout, joined_text, place_text, rows
+from airflow_provider_faceid.local.engine.number_reading import NumberReading, best_number
+from airflow_provider_faceid.local.engine.reading import UNSURE_BELOW, Reading
+from airflow_provider_faceid.local.engine.textline import TextLine
+
+# The 56 officially recognised groups, as the card prints them (without 族).
+ETHNIC_GROUPS = frozenset(
+    (
+        "汉", "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白",
+        "土家", "哈尼", "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西",
+        "景颇", "柯尔克孜", "土", "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌",
+        "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔",
+        "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
+    )
+)  # fmt: skip
+# Slack around the portrait box (share of the card) for a photo that sits slightly off.
+_PORTRAIT_MARGIN = 0.03
+BIRTHDAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
+_NOT_NAME = re.compile(r"[\d.,:;()\[\]/\\]")
+
+
+def parse_front(lines: list[TextLine], *, card_size: tuple[float, float] | None = None) -> dict[str, Any]:
+    layout = CardLayout.of(_off_portrait(lines, card_size), lb.FRONT_LABELS)
+    number = best_number(layout.values)
+    number_text = number.text if number else None
+    return {
+        "side": "front",
+        "name": _name(layout),
+        "gender": _gender(layout, number_text),
+        "race": _race(layout),
+        "birthday": _birthday(layout, number_text),
+        "address": _address(layout),
+        "id_card_number": _starred_number(number) if number else None,
+    }
+
+
+def _starred_number(number: NumberReading) -> str:
+    if number.valid:
+        return number.text
+    pairs = zip(number.text, number.char_scores, strict=True)
+    return "".join(c if s >= UNSURE_BELOW else "*" for c, s in pairs)
+
+
+def _name(layout: CardLayout) -> str | None:
+    anchor = layout.anchor(lb.NAME)
+    if anchor is not None:
+        return _name_text([v for v in layout.right_of(anchor) if not _NOT_NAME.search(v.text)])
+    gender_anchor = layout.anchor(lb.GENDER) or layout.anchor(lb.RACE)
+    if gender_anchor is None:
+        return None
+    # No 姓名 label: the name is the nearest value row above the 性别/民族 row, in the value column.
+    above = [
+        v
+        for v in layout.values
+        if v.bottom <= gender_anchor.top and v.left >= gender_anchor.right - gender_anchor.height
+    ]
+    if not above:
+        return None
+    nearest = max(above, key=lambda v: v.bottom)
+    row = [v for v in above if v.vertical_overlap(nearest) >= SAME_ROW and not _NOT_NAME.search(v.text)]
+    return _name_text(sorted(row, key=lambda v: v.left))
+
+
+def _name_text(lines: list[TextLine]) -> str | None:
+    return surnames.checked_name(Reading.of(lines)).starred() or None
+
+
+def _gender(layout: CardLayout, number: str | None) -> str | None:
+    anchor = layout.anchor(lb.GENDER)
+    candidates: list[TextLine] = []
+    if anchor is not None:
+        candidates = layout.right_of(anchor, stop_before=layout.anchor(lb.RACE))
+    if not candidates:
+        candidates = [v for v in layout.values if v.text in ("男", "女")]
+    for value in candidates:
+        read = _one_of(value, ("男", "女"), number_hint=idnumber.gender_of(number) if number else None)
+        if read:
+            return read
+    return None
+
+
+def _one_of(value: TextLine, choices: tuple[str, ...], *, number_hint: str | None) -> str | None:
+    """The first character of ``value`` if it is one of ``choices``; when the recogniser's first
+    and second choice are both allowed, the number decides (an OCR tie, not an invention)."""
+    for index, char in enumerate(value.text):
+        runner = value.runners_up[index] if index < len(value.runners_up) else ""
+        readings = [c for c in (char, runner) if c in choices]
+        if not readings:
+            continue
+        if number_hint in readings and value.char_scores and value.char_scores[index] < UNSURE_BELOW:
+            return number_hint
+        return readings[0]
+    return None
+
+
+def _race(layout: CardLayout) -> str | None:
+    anchor = layout.anchor(lb.RACE)
+    if anchor is not None:
+        matched = _ethnic_group("".join(v.text for v in layout.right_of(anchor)))
+        if matched:
+            return matched
+        return joined_text(layout.right_of(anchor)) or None
+    gender_anchor = layout.anchor(lb.GENDER)
+    if gender_anchor is not None:
+        for box in layout.right_of(gender_anchor):
+            matched = _ethnic_group(box.text.lstrip("男女"))
+            if matched:
+                return matched
+    return None
+
+
+def _ethnic_group(text: str) -> str | None:
+    text = text.removesuffix("族")
+    if text in ETHNIC_GROUPS:
+        return text
+    return None
+
+
+def _birthday(layout: CardLayout, number: str | None) -> dict[str, str] | None:
+    anchor = layout.anchor(lb.BIRTH)
+    rows = layout.right_of(anchor) if anchor is not None else []
+    texts = ["".join(v.text for v in rows)] if rows else []
+    texts += [v.text for v in layout.values]
+    for text in texts:
+        match = BIRTHDAY.search(text)
+        if match:
+            return _birthday_fields(match, number)
+    return None
+
+
+def _birthday_fields(match: re.Match[str], number: str | None) -> dict[str, str]:
+    year, month, day = (int(g) for g in match.groups())
+    read = _real_date(year, month, day)
+    from_number = idnumber.birthday_of(number) if number and idnumber.is_valid(number) else None
+    if read is None and from_number is not None and _one_digit_apart((year, month, day), from_number):
+        # The reading is not a date but differs from the number's birthday in a single digit:
+        # the number (checksum-verified) breaks the tie.
+        read = from_number
+    if read is None:
+        return {"year": str(year), "month": str(month), "day": str(day)}
+    return {"year": str(read.year), "month": str(read.month), "day": str(read.day)}
+
+
+def _real_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _one_digit_apart(read: tuple[int, int, int], date: dt.date) -> bool:
+    left = f"{read[0]:04d}{read[1]:02d}{read[2]:02d}"
+    right = date.strftime("%Y%m%d")
+    return len(left) == len(right) and sum(a != b for a, b in zip(left, right, strict=True)) == 1
+
+
+def _off_portrait(lines: list[TextLine], card_size: tuple[float, float] | None) -> list[TextLine]:
+    """Drop boxes centred in the portrait column above the number row: nothing printed there is a
+    value (the photo, stamps, specimen watermarks)."""
+    if card_size is None:
+        return lines
+    width, height = card_size
+    left = (PHOTO_BOX[0] - _PORTRAIT_MARGIN) * width
+    bottom = (PHOTO_BOX[3] + _PORTRAIT_MARGIN) * height
+    return [line for line in lines if not ((line.left + line.right) / 2 >= left and line.center_y <= bottom)]
+
+
+def _address(layout: CardLayout) -> str | None:
+    anchor = layout.anchor(lb.ADDRESS)
+    if anchor is None:
+        return _address_without_label(layout)
+    number_anchor = layout.anchor(lb.NUMBER)
+    floor = number_anchor.top if number_anchor is not None else _number_row_top(layout)
+    column_left = anchor.left + anchor.height * 0.5
+    parts = [
+        v
+        for v in layout.values
+        if v.left >= column_left
+        and v.center_y >= anchor.top
+        and (floor is None or v.bottom <= floor + anchor.height * 0.3)
+        and best_number([v]) is None
+    ]
+    return place_text([line for row in rows(parts) for line in row])
+
+
+def _address_without_label(layout: CardLayout) -> str | None:
+    """The 住址 label was not read: the address is what lies in the value column between the
+    birthday row and the number row (label remnants left of the column are cut off)."""
+    birth = next((v for v in layout.values if BIRTHDAY.search(v.text)), None)
+    floor = _number_row_top(layout)
+    if birth is None or floor is None:
+        return None
+    # One character of slack: a merged "label+value" box is cut proportionally, ignoring the gap.
+    column_left = _value_column(layout, default=birth.left) - birth.height
+    parts = []
+    for value in layout.values:
+        if value.top < birth.bottom or value.bottom > floor + birth.height * 0.3:
+            continue
+        clipped = lb.clipped_left(value, column_left)
+        if clipped is not None and best_number([clipped]) is None:
+            parts.append(clipped)
+    return place_text([line for row in rows(parts) for line in row])
+
+
+def _value_column(layout: CardLayout, *, default: float) -> float:
+    """Left edge of the value column: where values start right of the labels that were read."""
+    starts = []
+    for label in (lb.NAME, lb.GENDER, lb.BIRTH):
+        anchor = layout.anchor(label)
+        values = layout.right_of(anchor) if anchor is not None else []
+        if values:
+            starts.append(values[0].left)
+    return min(starts, default=default)
+
+
+def _number_row_top(layout: CardLayout) -> float | None:
+    numbered = [v for v in layout.values if best_number([v]) is not None]
+    return min(v.top for v in numbered) if numbered else None

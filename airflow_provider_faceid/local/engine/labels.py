@@ -1,0 +1,161 @@
+"""The printed labels of both card sides, and splitting them off the values they touch.
+
+The detector often returns a label and its value as one box ("姓名张三", "性别男民族汉"). The parser
+needs them apart, with a box each, so label anchors and value geometry stay usable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from airflow_provider_faceid.local.engine.textline import Point, TextLine
+
+NAME = "姓名"
+GENDER = "性别"
+RACE = "民族"
+BIRTH = "出生"
+ADDRESS = "住址"
+NUMBER = "公民身份号码"
+ISSUER = "签发机关"
+VALIDITY = "有效期限"
+
+FRONT_LABELS = (NAME, GENDER, RACE, BIRTH, ADDRESS, NUMBER)
+BACK_LABELS = (ISSUER, VALIDITY)
+# The title printed on the back; its words are evidence for the side, never a value.
+BACK_TITLE_WORDS = ("中华人民共和国", "居民身份证", "临时居民身份证")
+
+# Shortened forms the recogniser produces when a character of a long label is lost.
+_VARIANTS: dict[str, tuple[str, ...]] = {
+    NUMBER: (NUMBER, "公民身份号", "身份号码", "公民身份"),
+    VALIDITY: (VALIDITY, "有效期"),
+    ISSUER: (ISSUER, "签发机"),
+}
+# Labels that can follow a value inside one box: 民族 after "性别男"; the long back labels are
+# unambiguous anywhere. Two-character labels elsewhere only count at the start of a box, since
+# values (addresses) may contain them.
+_MATCH_ANYWHERE = frozenset({RACE, NUMBER, ISSUER, VALIDITY})
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    label: str
+    start: int
+    end: int
+
+
+def _char_matches(line: TextLine, index: int, wanted: str) -> bool:
+    if line.text[index] == wanted:
+        return True
+    return index < len(line.runners_up) and line.runners_up[index] == wanted
+
+
+def _matches_at(line: TextLine, start: int, form: str) -> bool:
+    """``form`` at ``start``, each character read either as first or as second choice.
+
+    At least half the characters must be first choices, so a run of runner-ups cannot turn an
+    arbitrary value into a label.
+    """
+    if start + len(form) > len(line.text):
+        return False
+    exact = sum(line.text[start + i] == c for i, c in enumerate(form))
+    if exact * 2 < len(form):
+        return False
+    return all(_char_matches(line, start + i, c) for i, c in enumerate(form))
+
+
+def find_labels(line: TextLine, labels: tuple[str, ...]) -> list[LabelHit]:
+    """Non-overlapping label occurrences in ``line``, left to right."""
+    hits: list[LabelHit] = []
+    position = 0
+    while position < len(line.text):
+        hit = _label_at(line, position, labels)
+        if hit is None:
+            position += 1
+            continue
+        hits.append(hit)
+        position = hit.end
+    return hits
+
+
+def _label_at(line: TextLine, position: int, labels: tuple[str, ...]) -> LabelHit | None:
+    for label in labels:
+        if position > 0 and label not in _MATCH_ANYWHERE:
+            continue
+        for form in _VARIANTS.get(label, (label,)):
+            if _matches_at(line, position, form):
+                return LabelHit(label=label, start=position, end=position + len(form))
+    return None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a line: either a label (``label`` set) or a value run between labels."""
+
+    line: TextLine
+    label: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.line.text
+
+
+def split_labels(line: TextLine, labels: tuple[str, ...]) -> list[Segment]:
+    """Cut ``line`` at the labels it contains; each piece gets its share of the box."""
+    hits = find_labels(line, labels)
+    if not hits:
+        return [Segment(line)]
+    cuts: list[tuple[int, int, str | None]] = []
+    position = 0
+    for hit in hits:
+        if hit.start > position:
+            cuts.append((position, hit.start, None))
+        cuts.append((hit.start, hit.end, hit.label))
+        position = hit.end
+    if position < len(line.text):
+        cuts.append((position, len(line.text), None))
+    return [Segment(_sub_line(line, start, end), label) for start, end, label in cuts]
+
+
+def clipped_left(line: TextLine, x: float) -> TextLine | None:
+    """The characters of ``line`` whose centres lie right of ``x`` (None when none do)."""
+    widths = [_char_width(c) for c in line.text]
+    total = sum(widths) or 1.0
+    span = line.right - line.left
+    start, edge = 0, 0.0
+    for start, width in enumerate(widths):  # noqa: B007 - start is used after the loop
+        if line.left + span * (edge + width / 2) / total >= x:
+            break
+        edge += width
+    else:
+        return None
+    return line if start == 0 else _sub_line(line, start, len(line.text))
+
+
+def _char_width(char: str) -> float:
+    # ASCII glyphs are about half as wide as ideographs in both the label and value fonts.
+    return 0.5 if char.isascii() else 1.0
+
+
+def _sub_line(line: TextLine, start: int, end: int) -> TextLine:
+    widths = [_char_width(c) for c in line.text]
+    total = sum(widths) or 1.0
+    begin_share = sum(widths[:start]) / total
+    end_share = sum(widths[:end]) / total
+    lt, rt, rb, lb = line.box
+    box = (
+        _lerp(lt, rt, begin_share),
+        _lerp(lt, rt, end_share),
+        _lerp(lb, rb, end_share),
+        _lerp(lb, rb, begin_share),
+    )
+    return TextLine(
+        text=line.text[start:end],
+        box=box,
+        score=line.score,
+        char_scores=line.char_scores[start:end],
+        runners_up=line.runners_up[start:end],
+    )
+
+
+def _lerp(a: Point, b: Point, share: float) -> Point:
+    return (a[0] + (b[0] - a[0]) * share, a[1] + (b[1] - a[1]) * share)

@@ -1,0 +1,87 @@
+"""The recognised lines of one card side, cut at their labels, with row geometry helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from airflow_provider_faceid.local.engine import labels as lb
+from airflow_provider_faceid.local.engine import place_names
+from airflow_provider_faceid.local.engine.labels import Segment
+from airflow_provider_faceid.local.engine.reading import Reading
+from airflow_provider_faceid.local.engine.textline import TextLine
+from airflow_provider_faceid.local.engine.textnorm import normalize
+
+# A value box belongs to a label's row when their vertical extents overlap by this share of the
+# smaller height; card rows are about 1.5 line heights apart, so half a height is unambiguous.
+SAME_ROW = 0.5
+
+
+@dataclass(frozen=True)
+class CardLayout:
+    """The recognised lines of one side, cut at their labels, with label anchors."""
+
+    segments: list[Segment]
+
+    @classmethod
+    def of(cls, lines: Iterable[TextLine], labels: tuple[str, ...]) -> CardLayout:
+        segments: list[Segment] = []
+        for line in lines:
+            text = normalize(line.text)
+            if not text:
+                continue
+            clean = _renormalized(line, text)
+            segments.extend(s for s in lb.split_labels(clean, labels) if s.text)
+        return cls(segments)
+
+    def anchor(self, label: str) -> TextLine | None:
+        hits = [s.line for s in self.segments if s.label == label]
+        return min(hits, key=lambda line: line.left) if hits else None
+
+    @property
+    def values(self) -> list[TextLine]:
+        return [s.line for s in self.segments if s.label is None]
+
+    def right_of(self, anchor: TextLine, *, stop_before: TextLine | None = None) -> list[TextLine]:
+        """Value boxes on the anchor's row, right of it (and left of ``stop_before``), in x order."""
+        found = [
+            v
+            for v in self.values
+            if v.vertical_overlap(anchor) >= SAME_ROW
+            and v.left >= anchor.left + anchor.height * 0.5
+            and (stop_before is None or v.right <= stop_before.left + stop_before.height * 0.5)
+        ]
+        return sorted(found, key=lambda v: v.left)
+
+
+def _renormalized(line: TextLine, text: str) -> TextLine:
+    """``line`` with normalised text; scores follow when the length is unchanged (the usual case:
+    normalisation maps one character to one, and only drops spaces)."""
+    if len(text) == len(line.text):
+        return TextLine(text, line.box, line.score, line.char_scores, line.runners_up)
+    kept = [i for i, c in enumerate(line.text) if normalize(c)]
+    if len(kept) == len(text):
+        scores = tuple(line.char_scores[i] for i in kept if i < len(line.char_scores))
+        runners = tuple(normalize(line.runners_up[i]) for i in kept if i < len(line.runners_up))
+        return TextLine(text, line.box, line.score, scores, runners)
+    return TextLine(text, line.box, line.score, tuple(line.score for _ in text), ())
+
+
+def rows(lines: list[TextLine]) -> list[list[TextLine]]:
+    """Group boxes into rows top to bottom, each row left to right."""
+    rows: list[list[TextLine]] = []
+    for line in sorted(lines, key=lambda v: v.center_y):
+        if rows and line.vertical_overlap(rows[-1][0]) >= SAME_ROW:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [sorted(row, key=lambda v: v.left) for row in rows]
+
+
+def joined_text(lines: list[TextLine]) -> str:
+    return Reading.of(lines).starred()
+
+
+def place_text(lines: list[TextLine]) -> str | None:
+    """Address or authority text: place names checked against GB/T 2260, unsure chars starred."""
+    return place_names.checked(Reading.of(lines)).starred() or None

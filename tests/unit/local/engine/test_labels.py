@@ -1,0 +1,36 @@
+"""Splitting printed labels off the values they were read together with."""
+
+from __future__ import annotations
+
+from airflow_provider_faceid.local.engine.labels import BACK_LABELS, FRONT_LABELS, split_labels
+from tests.unit.local.lines import line
+
+
+def test_gender_and_race_in_one_box_give_four_segments_left_to_right() -> None:
+    segments = split_labels(line("性别男民族汉", 60, 125), FRONT_LABELS)
+    assert [(s.label, s.text) for s in segments] == [
+        ("性别", "性别"),
+        (None, "男"),
+        ("民族", "民族"),
+        (None, "汉"),
+    ]
+    lefts = [s.line.left for s in segments]
+    assert lefts == sorted(lefts)
+    assert all(s.line.vertical_overlap(segments[0].line) == 1.0 for s in segments)
+
+
+def test_two_character_labels_only_count_at_the_start_of_a_box() -> None:
+    # 出生 inside an address is a value, not the birthday label.
+    segments = split_labels(line("某地出生路1号", 150, 250), FRONT_LABELS)
+    assert [s.label for s in segments] == [None]
+
+
+def test_shortened_long_labels_still_match() -> None:
+    segments = split_labels(line("有效期2005.04.01-2015.04.01", 200, 470), BACK_LABELS)
+    assert segments[0].label == "有效期限"
+    assert segments[1].text == "2005.04.01-2015.04.01"
+
+
+def test_a_label_needs_most_characters_read_as_first_choice() -> None:
+    assert split_labels(line("佳址", 60, 250, runners={0: "住"}), FRONT_LABELS)[0].label == "住址"
+    assert split_labels(line("佳扯", 60, 250, runners={0: "住", 1: "址"}), FRONT_LABELS)[0].label is None

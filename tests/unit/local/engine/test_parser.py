@@ -1,0 +1,208 @@
+"""The field parser on synthetic OCR output (boxes + text + scores): fast, no OCR engine."""
+
+from __future__ import annotations
+
+from airflow_provider_faceid.local.engine.parser import detect_side, parse_back, parse_card, parse_front
+from airflow_provider_faceid.local.engine.textline import TextLine
+from tests.unit.local.lines import front_lines, line
+
+NUMBER = "110108198904031239"  # valid check digit, born 1989-04-03, male
+ADDRESS = ("北京市海淀区中关村大街", "27号院3号楼501室")
+
+
+def test_clean_front_reads_every_field() -> None:
+    fields = parse_card(front_lines(number=NUMBER, address=ADDRESS))
+    assert fields == {
+        "side": "front",
+        "name": "张三",
+        "gender": "男",
+        "race": "汉",
+        "birthday": {"year": "1989", "month": "4", "day": "3"},
+        "address": "北京市海淀区中关村大街27号院3号楼501室",
+        "id_card_number": NUMBER,
+    }
+
+
+def test_labels_merged_with_values_are_split() -> None:
+    lines = [
+        line("姓名李四", 60, 60),
+        line("性别女民族蒙古", 60, 125),
+        line("出生1975年11月20日", 60, 190),
+        line("住址内蒙古自治区呼和浩特市", 60, 250),
+        line("新城区人民路8号", 150, 288),
+        line("公民身份号码", 60, 460),
+        line("440306197511200089", 295, 450),
+    ]
+    fields = parse_front(lines)
+    assert fields["name"] == "李四"
+    assert fields["gender"] == "女"
+    assert fields["race"] == "蒙古"
+    assert fields["birthday"] == {"year": "1975", "month": "11", "day": "20"}
+    assert fields["address"] == "内蒙古自治区呼和浩特市新城区人民路8号"
+
+
+def test_full_width_digits_traditional_forms_and_spaces_are_normalised() -> None:
+    lines = front_lines(race="漢", number="１１０１０８１９８９０４０３１２３９", address=ADDRESS)
+    lines[7] = line("1989 年 4 月 3 日", 150, 190)
+    fields = parse_front(lines)
+    assert fields["race"] == "汉"
+    assert fields["id_card_number"] == NUMBER
+    assert fields["birthday"] == {"year": "1989", "month": "4", "day": "3"}
+
+
+def test_text_over_the_portrait_is_not_a_value_when_the_card_size_is_known() -> None:
+    lines = [*front_lines(number=NUMBER, address=ADDRESS), line("样本", 600, 128), line("SPECIMEN", 620, 255)]
+    fields = parse_front(lines, card_size=(856.0, 540.0))
+    assert fields["race"] == "汉"
+    assert fields["address"] == "北京市海淀区中关村大街27号院3号楼501室"
+
+
+def test_address_stops_at_the_number_row() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    fields = parse_front(lines)
+    assert NUMBER[:6] not in fields["address"]
+
+
+def test_unsure_characters_come_back_as_stars() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    lines[1] = line("张三", 150, 60, scores={1: 0.21})
+    assert parse_front(lines)["name"] == "张*"
+
+
+def test_a_label_read_as_its_runner_up_still_anchors() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    lines[0] = line("娃名", 60, 60, runners={0: "姓"})
+    assert parse_front(lines)["name"] == "张三"
+
+
+def test_number_with_a_confusable_letter_is_repaired_by_its_check_digit() -> None:
+    lines = front_lines(number="11O108198904031239", address=ADDRESS)
+    assert parse_front(lines)["id_card_number"] == NUMBER
+
+
+def test_invalid_number_read_with_confidence_is_returned_as_read() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    lines[-1] = line("110108198904031211", 295, 450)
+    assert parse_front(lines)["id_card_number"] == "110108198904031211"
+
+
+def test_invalid_number_without_a_unique_repair_gets_its_unsure_digit_starred() -> None:
+    # Position 13: no look-alike of "3" there gives a valid number, so nothing is invented.
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    lines[-1] = line("110108198904031211", 295, 450, scores={13: 0.3})
+    assert parse_front(lines)["id_card_number"] == "1101081989040*1211"
+
+
+def test_gender_tie_between_first_and_second_choice_is_broken_by_the_number() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    lines[3] = line("女", 150, 125, scores={0: 0.4}, runners={0: "男"})
+    assert parse_front(lines)["gender"] == "男"
+
+
+def test_gender_is_not_taken_from_the_number_when_the_reading_is_sure() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    lines[3] = line("女", 150, 125, scores={0: 0.99}, runners={0: "男"})
+    assert parse_front(lines)["gender"] == "女"
+
+
+def test_birthday_that_is_no_date_and_one_digit_off_the_number_takes_the_number() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    lines[7] = line("1989年4月33日", 150, 190)
+    assert parse_front(lines)["birthday"] == {"year": "1989", "month": "4", "day": "3"}
+
+
+def test_missing_fields_are_none_not_guessed() -> None:
+    lines = [line("姓名", 60, 60), line("张三", 150, 60), line("公民身份号码", 60, 460)]
+    fields = parse_front(lines)
+    assert fields["name"] == "张三"
+    assert fields["gender"] is None
+    assert fields["birthday"] is None
+    assert fields["address"] is None
+    assert fields["id_card_number"] is None
+
+
+def test_name_without_its_label_is_the_row_above_gender() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    del lines[0]
+    assert parse_front(lines)["name"] == "张三"
+
+
+def test_race_outside_the_56_groups_is_returned_as_read() -> None:
+    lines = front_lines(race="备", number=NUMBER, address=ADDRESS)
+    assert parse_front(lines)["race"] == "备"
+
+
+def back_lines(issuer: tuple[str, ...], validity: str) -> list[TextLine]:
+    lines = [line("中华人民共和国", 260, 80), line("居民身份证", 260, 160), line("签发机关", 200, 395)]
+    lines += [line(part, 334, 395 + 34 * i) for i, part in enumerate(issuer)]
+    lines += [line("有效期限", 200, 470), line(validity, 334, 470)]
+    return lines
+
+
+def test_back_fields() -> None:
+    fields = parse_card(back_lines(("北京市公安局海淀分局",), "2016.02.29-2036.02.29"))
+    assert fields == {
+        "side": "back",
+        "issued_by": "北京市公安局海淀分局",
+        "valid_date": "2016.02.29-2036.02.29",
+    }
+
+
+def test_issuer_wrapping_onto_a_second_line_is_joined() -> None:
+    fields = parse_back(back_lines(("新疆维吾尔自治区巴音郭楞蒙古", "自治州公安局"), "2010.01.05-长期"))
+    assert fields["issued_by"] == "新疆维吾尔自治区巴音郭楞蒙古自治州公安局"
+    assert fields["valid_date"] == "2010.01.05-长期"
+
+
+def test_validity_with_other_dashes_and_merged_label() -> None:
+    lines = [*back_lines(("某县公安局",), "x")[:-2], line("有效期限2005.04.01—2015.04.01", 200, 470)]
+    assert parse_back(lines)["valid_date"] == "2005.04.01-2015.04.01"
+
+
+def test_place_name_is_repaired_from_the_runner_up() -> None:
+    fields = parse_back(back_lines(("西阳土家族苗族自治县公安局",), "2005.04.01-2015.04.01"))
+    assert fields["issued_by"] == "西阳土家族苗族自治县公安局"  # no runner-up: kept as read
+    lines = back_lines(("x",), "2005.04.01-2015.04.01")
+    lines[3] = line("西阳土家族苗族自治县公安局", 334, 395, runners={0: "酉"})
+    assert parse_back(lines)["issued_by"] == "酉阳土家族苗族自治县公安局"
+
+
+def test_side_detection() -> None:
+    assert detect_side(front_lines(number=NUMBER, address=ADDRESS)) == "front"
+    assert detect_side(back_lines(("某县公安局",), "2005.04.01-2015.04.01")) == "back"
+    assert detect_side([line("2005.04.01-2015.04.01", 300, 470)]) == "back"
+
+
+def test_address_without_its_label_lies_between_birthday_and_number_rows() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    lines[8] = line("佳址北京市海淀区中关村大街", 60, 250)  # label misread, merged with the value
+    del lines[9]
+    fields = parse_front(lines)
+    assert fields["address"] == "北京市海淀区中关村大街27号院3号楼501室"
+
+
+def test_surname_runner_up_wins_only_when_the_first_choice_is_no_surname() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    lines[1] = line("洗振玉", 150, 60, runners={0: "冼"})
+    assert parse_front(lines)["name"] == "冼振玉"
+    lines[1] = line("余鹏", 150, 60, runners={0: "佘"})
+    assert parse_front(lines)["name"] == "余鹏"
+    lines[1] = line("令狐兵", 150, 60, runners={0: "冷"})
+    assert parse_front(lines)["name"] == "令狐兵"
+
+
+def test_separator_read_between_label_and_value_is_dropped() -> None:
+    lines = back_lines(("x",), "2005.04.01-2015.04.01")
+    lines[2:4] = [line("签发机关·运城市公安局盐湖分局", 200, 395, scores={4: 0.37})]
+    assert parse_back(lines)["issued_by"] == "运城市公安局盐湖分局"
+
+
+def test_issuer_without_its_label_is_the_row_above_the_validity_row() -> None:
+    lines = back_lines(("x",), "2005.04.01-2015.04.01")
+    lines[2:4] = [line("答发机美运城市公安局", 200, 395)]  # label unreadable, merged with the value
+    assert parse_back(lines)["issued_by"] == "运城市公安局"
+
+
+def test_letters_read_for_digits_in_the_validity_are_digits() -> None:
+    lines = back_lines(("某县公安局",), "2O16.02.29-2036.O2.29")
+    assert parse_back(lines)["valid_date"] == "2016.02.29-2036.02.29"
