@@ -11,6 +11,9 @@ from airflow_provider_faceid.local.engine.number_reading import digits_for_lette
 from airflow_provider_faceid.local.engine.textline import TextLine
 from airflow_provider_faceid.local.engine.textnorm import normalize_dashes
 
+# The endings of issuing authorities printed on the back: a public-security bureau or branch, and
+# the few other issuers (forestry, railway, port public security) that exist.
+AUTHORITY_SUFFIXES = ("公安局", "分局", "公安处", "公安厅", "派出所")
 DATE_RANGE = re.compile(r"(\d{4})\.?(\d{2})\.?(\d{2})-+(?:(\d{4})\.?(\d{2})\.?(\d{2})|(长期))")
 
 
@@ -18,7 +21,7 @@ def parse_back(lines: list[TextLine]) -> dict[str, Any]:
     layout = CardLayout.of(lines, lb.BACK_LABELS)
     return {
         "side": "back",
-        "issued_by": _issued_by(layout),
+        "issued_by": authority_ending(_issued_by(layout)),
         "valid_date": _valid_date(layout),
     }
 
@@ -71,3 +74,12 @@ def _valid_date(layout: CardLayout) -> str | None:
             end = "长期" if match[7] else f"{match[4]}.{match[5]}.{match[6]}"
             return f"{start}-{end}"
     return None
+
+
+def authority_ending(text: str | None) -> str | None:
+    """``text`` cut after its last authority suffix: an authority always ends with one, so what
+    follows is the red stamp overprinted on it (``...公安局印止``), not part of the name."""
+    if not text:
+        return text
+    ends = [text.rfind(suffix) + len(suffix) for suffix in AUTHORITY_SUFFIXES if suffix in text]
+    return text[: max(ends)] if ends else text

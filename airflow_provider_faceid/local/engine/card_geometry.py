@@ -78,17 +78,31 @@ class CardView:
 
 def card_view(bgr: np.ndarray) -> CardView:
     """Warp the card to 856x540 when a card-shaped quadrilateral is found, else keep the frame."""
+    found = quad_view(bgr)
+    return found[0] if found is not None else frame_view(bgr)
+
+
+def frame_view(bgr: np.ndarray) -> CardView:
+    """The whole frame as decoded: the view no geometric guess can spoil."""
+    h, w = bgr.shape[:2]
+    return CardView(bgr, np.eye(3), (w, h), found_quad=False)
+
+
+def quad_view(bgr: np.ndarray) -> tuple[CardView, float] | None:
+    """The card-shaped quadrilateral warped to 856x540, with the share of the frame it covers;
+    None when no quadrilateral stands out."""
     h, w = bgr.shape[:2]
     quad = find_card_quad(bgr)
     if quad is None:
-        return CardView(bgr, np.eye(3), (w, h), found_quad=False)
+        return None
     target = np.array(
         [[0, 0], [CARD_WIDTH - 1, 0], [CARD_WIDTH - 1, CARD_HEIGHT - 1], [0, CARD_HEIGHT - 1]],
         dtype=np.float32,
     )
     forward = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
     warped = cv2.warpPerspective(bgr, forward, (CARD_WIDTH, CARD_HEIGHT), flags=cv2.INTER_AREA)
-    return CardView(warped, np.linalg.inv(forward), (w, h), found_quad=True)
+    share = float(cv2.contourArea(quad.astype(np.float32))) / float(w * h)
+    return CardView(warped, np.linalg.inv(forward), (w, h), found_quad=True), share
 
 
 def find_card_quad(bgr: np.ndarray) -> np.ndarray | None:

@@ -1,27 +1,57 @@
 """faceid-local's offline OCR engine: image bytes in, FaceID answer fields out.
 
-Pipeline: decode (EXIF orientation applied) -> find and deskew the card -> make the text upright
--> recognise lines -> parse fields -> head_rect from the card geometry -> legality cues.
+Pipeline: decode (EXIF orientation applied) -> read candidate views of the card, each made
+upright, recognised and parsed -> keep the reading whose fields pass the most checks -> head_rect
+from the card geometry -> legality cues.
+
+No single geometric guess decides alone: a card finder can lock onto the portrait box, or a
+photo's table edge, and a warp of the wrong quadrilateral reads nothing. So the whole frame is
+always a candidate, the found quadrilateral another, and a view fitted to the text read so far a
+third; a view is only read while the best reading so far is incomplete.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX, CardView, card_view
+from airflow_provider_faceid.local.engine import labels as lb
+from airflow_provider_faceid.local.engine.answer_checks import AnswerChecks, check_answer
+from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX, CardView, frame_view, quad_view
+from airflow_provider_faceid.local.engine.layout import CardLayout
 from airflow_provider_faceid.local.engine.legality import legality as legality_of
 from airflow_provider_faceid.local.engine.parser import parse_card
 from airflow_provider_faceid.local.engine.recognizer import Recognition, Recognizer
+from airflow_provider_faceid.local.engine.text_fit import text_fitted_view
 
 # Decoding beyond this many pixels per side buys no accuracy (the card is warped to 856x540)
 # and costs time: JPEG DCT scaling (Pillow's draft) decodes big photos at 1/2, 1/4 ... size.
 _DECODE_SIDE = 2000
 # Share of detected boxes that must agree (upside down, vertical) before the view is turned.
 _MAJORITY = 0.5
+# A found quadrilateral covering this much of the frame is a card photographed on a background:
+# it is read before the frame. A smaller one (often the portrait box of a tight crop) only after.
+_PHOTO_OF_A_CARD = 0.3
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """One view read and parsed, with what its fields and labels vouch for."""
+
+    view: CardView
+    recognition: Recognition
+    fields: dict[str, Any]
+    checks: AnswerChecks
+    labels: int
+
+    @property
+    def rank(self) -> tuple[int, int, int]:
+        filled = sum(value is not None for value in self.fields.values())
+        return self.checks.passed, self.labels, filled
 
 
 class ImageUnreadableError(Exception):
@@ -54,14 +84,37 @@ class CardReader:
 
     def read_pixels(self, bgr: np.ndarray, *, legality: bool = False) -> dict[str, Any]:
         """Like :meth:`read` for an image already decoded by :func:`decode_bgr` (upright BGR)."""
-        view = card_view(bgr)
+        frame = frame_view(bgr)
+        found = quad_view(bgr)
+        views: list[CardView] = [frame]
+        if found is not None:
+            quad, share = found
+            views = [quad, frame] if share >= _PHOTO_OF_A_CARD else [frame, quad]
+        best = self._attempt(views[0])
+        for view in views[1:]:
+            if best.checks.complete:
+                break
+            best = max(best, self._attempt(view), key=lambda attempt: attempt.rank)
+        if not best.checks.complete:
+            fitted = text_fitted_view(best.view, best.recognition.lines)
+            if fitted is not None:
+                best = max(best, self._attempt(fitted), key=lambda attempt: attempt.rank)
+        fields = dict(best.fields)
+        if fields["side"] == "front":
+            # The portrait box is known relative to the card: the found card, else the frame
+            # taken as a tight crop.
+            card = best.view if best.view.card_size is not None else frame
+            fields["head_rect"] = head_rect(card)
+        if legality:
+            fields["legality"] = legality_of(best.view.image, best.recognition.lines)
+        return fields
+
+    def _attempt(self, view: CardView) -> _Attempt:
         view, recognition = self._read_upright(view)
         fields = parse_card(recognition.lines, card_size=view.card_size)
-        if fields["side"] == "front":
-            fields["head_rect"] = head_rect(view)
-        if legality:
-            fields["legality"] = legality_of(view.image, recognition.lines)
-        return fields
+        layout = CardLayout.of(recognition.lines, (*lb.FRONT_LABELS, *lb.BACK_LABELS))
+        labels = len({segment.label for segment in layout.segments if segment.label is not None})
+        return _Attempt(view, recognition, fields, check_answer(fields), labels)
 
     def _read_upright(self, view: CardView) -> tuple[CardView, Recognition]:
         """Read the view, turning it a quarter when its text runs vertically and half when the

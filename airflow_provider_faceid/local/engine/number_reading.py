@@ -1,12 +1,15 @@
-"""Read the 18-character citizen number out of OCR text, repairing one confusable character.
+"""Read the citizen number out of OCR text as printed, repairing only what the recogniser doubted.
 
-The GB 11643 check character catches any single wrong character, so when the reading is invalid
-we try substitutions at the least confident positions (the recogniser's runner-up first, then the
-usual look-alikes) and keep a repair only when exactly one plausible candidate is valid.
+The engine reports what the card prints, as the real API does: a number whose check character is
+wrong, or that has 17 or 19 characters, comes back as read so that validation downstream flags it
+(``number_check = 0`` is how a misprinted or forged card gets caught). The one exception: a
+character the recogniser itself was unsure of may be replaced by its own runner-up when that gives
+the only valid reading. Anything else unsure comes back as ``*``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from airflow_provider_faceid import idnumber
@@ -19,23 +22,13 @@ _AS_DIGIT = str.maketrans(
      "z": "2", "B": "8", "S": "5", "s": "5", "G": "6", "b": "6", "g": "9", "q": "9", "x": "X",
      "×": "X"}
 )  # fmt: skip
-# Digits that look alike in OCR-B under blur / low resolution; tried in this order.
-_LOOKALIKES: dict[str, str] = {
-    "0": "8689",
-    "1": "74",
-    "2": "7",
-    "3": "85",
-    "4": "1",
-    "5": "63",
-    "6": "850",
-    "7": "12",
-    "8": "3690",
-    "9": "80",
-    "X": "1",
-}
-# Only characters read with less confidence than this are repair candidates: a confidently read
-# digit is right far more often than a coincidentally valid substitution (1 in 11).
-_REPAIRABLE_BELOW = 0.9
+# A printed run this long is a number even when it is not 18 characters: first-generation cards
+# print 15, misprints and forgeries 17 or 19. Date ranges never qualify: their digits are cut by
+# dots and dashes.
+_PRINTED_RUN = re.compile(r"[0-9X]{15,20}")
+# Only characters the recogniser scored below this may be replaced by its runner-up: a confident
+# read of an invalid number is what the card prints.
+REPAIRABLE_BELOW = 0.75
 
 
 def digits_for_letters(text: str) -> str:
@@ -45,7 +38,7 @@ def digits_for_letters(text: str) -> str:
 
 @dataclass(frozen=True)
 class NumberReading:
-    """An 18-character candidate with the confidence of each character."""
+    """A number as read (usually 18 characters) with the confidence of each character."""
 
     text: str = field(repr=False)  # card content: never in reprs, logs or tracebacks
     char_scores: tuple[float, ...]
@@ -57,63 +50,62 @@ class NumberReading:
 
 
 def candidates_in(line: TextLine) -> list[NumberReading]:
-    """Every 18-character run of digits/X in ``line`` after look-alike letters become digits."""
+    """The number-like readings of ``line``, as read: each run of 15-20 digits/X (look-alike
+    letters taken as digits), or the line's digits when there are exactly 18 of them."""
     chars: list[str] = []
     scores: list[float] = []
     runners: list[str] = []
     for index, raw in enumerate(line.text):
         char = raw.translate(_AS_DIGIT)
         if not (char.isdigit() and char.isascii()) and char != "X":
+            chars.append(" ")  # keeps contiguity visible to _PRINTED_RUN
+            scores.append(0.0)
+            runners.append("")
             continue
         chars.append(char)
         scores.append(line.char_scores[index] if index < len(line.char_scores) else line.score)
         runner = line.runners_up[index] if index < len(line.runners_up) else ""
         runners.append(runner.translate(_AS_DIGIT))
-    text = "".join(chars)
-    return [
-        NumberReading(
-            text=text[i : i + NUMBER_LENGTH],
-            char_scores=tuple(scores[i : i + NUMBER_LENGTH]),
-            runners_up=tuple(runners[i : i + NUMBER_LENGTH]),
-        )
-        for i in range(0, max(0, len(text) - NUMBER_LENGTH) + 1)
-        if len(text) >= NUMBER_LENGTH
-    ]
+    stream = "".join(chars)
+    runs = [list(range(m.start(), m.end())) for m in _PRINTED_RUN.finditer(stream)]
+    if not runs:
+        # A space or a stray mark read inside the number splits it; 18 digits in all still are one.
+        kept = [i for i, c in enumerate(stream) if c != " "]
+        runs = [kept] if len(kept) == NUMBER_LENGTH else []
+    return [_reading(run, stream, scores, runners) for run in runs]
+
+
+def _reading(positions: list[int], stream: str, scores: list[float], runners: list[str]) -> NumberReading:
+    return NumberReading(
+        text="".join(stream[i] for i in positions),
+        char_scores=tuple(scores[i] for i in positions),
+        runners_up=tuple(runners[i] for i in positions),
+    )
 
 
 def repaired(reading: NumberReading) -> NumberReading | None:
-    """The single valid one-character repair of ``reading``, or None when none or several."""
+    """The single valid reading that replaces unsure characters of ``reading`` by the recogniser's
+    own runner-ups (one at a time), or None when there is none or more than one."""
+    if len(reading.text) != NUMBER_LENGTH:
+        return None
     fixes: set[str] = set()
-    for position in sorted(range(NUMBER_LENGTH), key=lambda i: reading.char_scores[i]):
-        if reading.char_scores[position] >= _REPAIRABLE_BELOW:
-            break
-        for substitute in _substitutes(reading, position):
-            candidate = reading.text[:position] + substitute + reading.text[position + 1 :]
-            if idnumber.is_valid(candidate) and idnumber.birthday_of(candidate) is not None:
-                fixes.add(candidate)
+    for position, score in enumerate(reading.char_scores):
+        runner = reading.runners_up[position] if position < len(reading.runners_up) else ""
+        if score >= REPAIRABLE_BELOW or not runner or runner == reading.text[position]:
+            continue
+        if not (runner.isdigit() or runner == "X"):
+            continue
+        candidate = reading.text[:position] + runner + reading.text[position + 1 :]
+        if idnumber.is_valid(candidate) and idnumber.birthday_of(candidate) is not None:
+            fixes.add(candidate)
     if len(fixes) != 1:
         return None
-    fixed = fixes.pop()
-    return NumberReading(text=fixed, char_scores=reading.char_scores, runners_up=reading.runners_up)
-
-
-def _substitutes(reading: NumberReading, position: int) -> list[str]:
-    current = reading.text[position]
-    options: list[str] = []
-    runner = reading.runners_up[position] if position < len(reading.runners_up) else ""
-    if runner and runner != current:
-        options.append(runner)
-    if position == NUMBER_LENGTH - 1:
-        # The check character is whatever the first 17 imply; any confusion there is repairable.
-        options.extend("0123456789X")
-    else:
-        options.extend(_LOOKALIKES.get(current, ""))
-    return [o for o in dict.fromkeys(options) if o != current and (o.isdigit() or o == "X")]
+    return NumberReading(text=fixes.pop(), char_scores=reading.char_scores, runners_up=reading.runners_up)
 
 
 def best_number(lines: list[TextLine]) -> NumberReading | None:
-    """The most trustworthy number among ``lines``: valid as read, else uniquely repaired, else
-    the most confident 18-character reading (returned as read, the check failing)."""
+    """The most trustworthy number among ``lines``: valid as read, else uniquely repaired from
+    the recogniser's runner-ups, else the most confident reading as read (the check failing)."""
     readings = [reading for line in lines for reading in candidates_in(line)]
     if not readings:
         return None

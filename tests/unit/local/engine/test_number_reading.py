@@ -39,21 +39,53 @@ def test_runner_up_repairs_an_unsure_digit() -> None:
     assert fixed is not None and fixed.text == VALID
 
 
+def test_a_runner_up_never_replaces_a_confident_digit() -> None:
+    wrong = VALID[:10] + "9" + VALID[11:]
+    assert repaired(reading(wrong, unsure={10: 0.9}, runners={10: "0"})) is None
+
+
+def test_look_alikes_the_recogniser_did_not_propose_are_not_tried() -> None:
+    wrong = VALID[:10] + "8" + VALID[11:]  # 0 read as 8, runner-up not 0
+    assert not idnumber.is_valid(wrong)
+    assert repaired(reading(wrong, unsure={10: 0.3}, runners={10: "6"})) is None
+
+
 def test_confident_digits_are_never_changed() -> None:
     wrong = VALID[:10] + "9" + VALID[11:]
     assert repaired(reading(wrong)) is None
 
 
-def test_check_character_itself_can_be_the_wrong_one() -> None:
-    wrong = VALID[:17] + "7"
-    fixed = repaired(reading(wrong, unsure={17: 0.4}))
-    assert fixed is not None and fixed.text == VALID
+def test_a_confidently_printed_invalid_number_comes_back_unchanged() -> None:
+    # A specimen card prints this number; GB 11643 gives 4 as its check character, not X.
+    printed = "11204416541220243X"
+    assert not idnumber.is_valid(printed)
+    best = best_number([line("公民身份号码 " + printed, 0, 0)])
+    assert best is not None and best.text == printed
 
 
-def test_ambiguous_repairs_are_refused() -> None:
-    # Many unsure positions: several single substitutions would be valid, so none is chosen.
+def test_the_check_character_is_not_recomputed_when_it_is_unsure_without_an_alternative() -> None:
     wrong = VALID[:17] + "7"
-    assert repaired(reading(wrong, unsure={i: 0.4 for i in range(18)})) is None
+    assert repaired(reading(wrong, unsure={17: 0.4})) is None
+
+
+def test_two_unsure_characters_whose_runner_ups_each_make_a_valid_number_are_left_alone() -> None:
+    wrong = VALID[:15] + "5" + VALID[16:]
+    other_fix = wrong[:17] + idnumber.check_char(wrong[:17])
+    assert idnumber.is_valid(other_fix) and other_fix != VALID
+    runners = {15: VALID[15], 17: other_fix[17]}
+    assert repaired(reading(wrong, unsure={15: 0.4, 17: 0.4}, runners=runners)) is None
+    # Either alternative alone is the unique valid reading.
+    assert repaired(reading(wrong, unsure={15: 0.4}, runners=runners)).text == VALID  # type: ignore[union-attr]
+
+
+def test_seventeen_and_nineteen_character_numbers_come_back_as_read() -> None:
+    for printed in (VALID[:17], VALID + "5"):
+        best = best_number([line("公民身份号码" + printed, 0, 0)])
+        assert best is not None and best.text == printed
+
+
+def test_a_date_range_is_not_a_number() -> None:
+    assert best_number([line("2016.02.29-2036.02.29", 0, 0)]) is None
 
 
 def test_best_number_prefers_a_valid_reading() -> None:

@@ -154,6 +154,16 @@ def test_issuer_wrapping_onto_a_second_line_is_joined() -> None:
     assert fields["valid_date"] == "2010.01.05-长期"
 
 
+def test_stamp_characters_read_after_the_authority_are_cut_off() -> None:
+    fields = parse_back(back_lines(("上海市公安局浦东分局印止",), "2010.01.05-长期"))
+    assert fields["issued_by"] == "上海市公安局浦东分局"
+
+
+def test_an_authority_without_a_known_ending_is_returned_as_read() -> None:
+    fields = parse_back(back_lines(("某某市公安",), "2010.01.05-长期"))
+    assert fields["issued_by"] == "某某市公安"
+
+
 def test_validity_with_other_dashes_and_merged_label() -> None:
     lines = [*back_lines(("某县公安局",), "x")[:-2], line("有效期限2005.04.01—2015.04.01", 200, 470)]
     assert parse_back(lines)["valid_date"] == "2005.04.01-2015.04.01"

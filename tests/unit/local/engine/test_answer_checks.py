@@ -1,0 +1,52 @@
+"""The checks that pick the best of several readings of one card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_faceid.local.engine.answer_checks import check_answer
+
+NUMBER = "110108198904031239"  # valid, born 1989-04-03, male
+
+
+def front(**changes: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "side": "front",
+        "name": "张三",
+        "gender": "男",
+        "race": "汉",
+        "birthday": {"year": "1989", "month": "4", "day": "3"},
+        "address": "北京市海淀区中关村大街27号",
+        "id_card_number": NUMBER,
+    }
+    return {**fields, **changes}
+
+
+def test_a_consistent_front_is_complete() -> None:
+    checks = check_answer(front())
+    assert (checks.passed, checks.total, checks.complete) == (6, 6, True)
+
+
+def test_each_broken_field_costs_one_check() -> None:
+    broken = [
+        {"name": None},
+        {"name": "张*"},
+        {"gender": "女"},  # the number says male
+        {"race": "汉族人"},
+        {"birthday": {"year": "1989", "month": "2", "day": "30"}},
+        {"birthday": {"year": "1989", "month": "4", "day": "4"}},  # the number says the 3rd
+        {"address": "北京"},
+        {"id_card_number": NUMBER[:17] + "0"},
+    ]
+    for change in broken:
+        checks = check_answer(front(**change))
+        assert checks.passed == 5 and not checks.complete, change
+
+
+def test_back_needs_an_authority_ending_and_a_real_period() -> None:
+    good = {"side": "back", "issued_by": "北京市公安局海淀分局", "valid_date": "2016.02.29-2036.02.29"}
+    assert check_answer(good).complete
+    assert check_answer({**good, "valid_date": "2016.02.29-长期"}).complete
+    assert check_answer({**good, "issued_by": "北京市公安局海淀分"}).passed == 1
+    assert check_answer({**good, "valid_date": "2016.02.30-2036.02.30"}).passed == 1
+    assert check_answer({**good, "valid_date": "2036.02.29-2016.02.29"}).passed == 1
