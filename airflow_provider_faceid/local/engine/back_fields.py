@@ -14,7 +14,10 @@ from airflow_provider_faceid.local.engine.textnorm import normalize_dashes
 # The endings of issuing authorities printed on the back: a public-security bureau or branch, and
 # the few other issuers (forestry, railway, port public security) that exist.
 AUTHORITY_SUFFIXES = ("公安局", "分局", "公安处", "公安厅", "派出所")
-DATE_RANGE = re.compile(r"(\d{4})\.?(\d{2})\.?(\d{2})-+(?:(\d{4})\.?(\d{2})\.?(\d{2})|(长期))")
+# Dots may be lost or doubled by the recogniser on small print ("2045..05..05").
+DATE_RANGE = re.compile(
+    r"(\d{4})\.{0,2}(\d{2})\.{0,2}(\d{2})-+(?:(\d{4})\.{0,2}(\d{2})\.{0,2}(\d{2})|(长期))"
+)
 
 
 def parse_back(lines: list[TextLine]) -> dict[str, Any]:
@@ -44,23 +47,44 @@ def _issued_by(layout: CardLayout) -> str | None:
 
 
 def _issued_by_without_label(layout: CardLayout) -> str | None:
-    """The 签发机关 label was not read: the authority is on the rows just above the 有效期限 row
-    (at most two, as it wraps once at most), in the value column."""
-    validity = layout.anchor(lb.VALIDITY)
-    values = layout.right_of(validity) if validity is not None else []
-    if validity is None or not values:
+    """The 签发机关 label was not read: the authority is on the rows just above the validity row
+    (at most two, as it wraps once at most), in the value column. That column starts where the
+    validity value does: right of the 有效期限 label, or where the date range begins in its box."""
+    row = _validity_row(layout)
+    if row is None:
         return None
-    column_left = values[0].left - validity.height
+    row_top, row_height, column_left = row
+    column_left -= row_height
     # Two wrapped authority rows plus the gap to the validity row fit in three row heights.
-    ceiling = validity.top - validity.height * 3
+    ceiling = row_top - row_height * 3
     parts = []
     for value in layout.values:
-        if not (ceiling <= value.top and value.bottom <= validity.top + validity.height * 0.3):
+        if not (ceiling <= value.top and value.bottom <= row_top + row_height * 0.3):
             continue
         clipped = lb.clipped_left(value, column_left)
-        if clipped is not None and not DATE_RANGE.search(normalize_dashes(clipped.text)):
-            parts.append(clipped)
+        if clipped is None or DATE_RANGE.search(_date_text(clipped.text)):
+            continue
+        if any(word in clipped.text for word in lb.BACK_TITLE_WORDS):
+            continue
+        parts.append(clipped)
     return place_text([line for row in rows(parts) for line in row])
+
+
+def _validity_row(layout: CardLayout) -> tuple[float, float, float] | None:
+    """Top, height and value-column left edge of the validity row, from its label or its value."""
+    validity = layout.anchor(lb.VALIDITY)
+    values = layout.right_of(validity) if validity is not None else []
+    if validity is not None and values:
+        return validity.top, validity.height, values[0].left
+    for value in layout.values:
+        match = DATE_RANGE.search(_date_text(value.text))
+        if match:
+            return value.top, value.height, lb.char_left(value, match.start())
+    return None
+
+
+def _date_text(text: str) -> str:
+    return digits_for_letters(normalize_dashes(text))
 
 
 def _valid_date(layout: CardLayout) -> str | None:
@@ -68,7 +92,7 @@ def _valid_date(layout: CardLayout) -> str | None:
     texts = ["".join(v.text for v in layout.right_of(anchor))] if anchor is not None else []
     texts += [v.text for v in layout.values]
     for text in texts:
-        match = DATE_RANGE.search(digits_for_letters(normalize_dashes(text)))
+        match = DATE_RANGE.search(_date_text(text))
         if match:
             start = f"{match[1]}.{match[2]}.{match[3]}"
             end = "长期" if match[7] else f"{match[4]}.{match[5]}.{match[6]}"

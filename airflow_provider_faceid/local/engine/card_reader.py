@@ -12,6 +12,7 @@ third; a view is only read while the best reading so far is incomplete.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from airflow_provider_faceid.local.engine.layout import CardLayout
 from airflow_provider_faceid.local.engine.legality import legality as legality_of
 from airflow_provider_faceid.local.engine.parser import parse_card
 from airflow_provider_faceid.local.engine.recognizer import Recognition, Recognizer
+from airflow_provider_faceid.local.engine.row_rescue import rescued_lines
 from airflow_provider_faceid.local.engine.text_fit import text_fitted_view
 
 # Decoding beyond this many pixels per side buys no accuracy (the card is warped to 856x540)
@@ -112,6 +114,11 @@ class CardReader:
     def _attempt(self, view: CardView) -> _Attempt:
         view, recognition = self._read_upright(view)
         fields = parse_card(recognition.lines, card_size=view.card_size)
+        if fields["side"] == "front" and None in (fields["name"], fields["gender"], fields["race"]):
+            extra = rescued_lines(view.image, recognition.lines, fields, self._recognizer.read_line)
+            if extra:
+                recognition = dataclasses.replace(recognition, lines=[*recognition.lines, *extra])
+                fields = parse_card(recognition.lines, card_size=view.card_size)
         layout = CardLayout.of(recognition.lines, (*lb.FRONT_LABELS, *lb.BACK_LABELS))
         labels = len({segment.label for segment in layout.segments if segment.label is not None})
         return _Attempt(view, recognition, fields, check_answer(fields), labels)

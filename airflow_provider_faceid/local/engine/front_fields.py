@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from typing import Any
 
@@ -28,6 +29,9 @@ ETHNIC_GROUPS = frozenset(
 # Slack around the portrait box (share of the card) for a photo that sits slightly off.
 _PORTRAIT_MARGIN = 0.03
 BIRTHDAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
+# A digit read this unsure in a birthday may be a phantom in the spacing (see _without_unsure_digits).
+_UNSURE_DIGIT = 0.7
+_MAX_UNSURE_DIGITS = 4
 _NOT_NAME = re.compile(r"[\d.,:;()\[\]/\\]")
 
 
@@ -56,7 +60,7 @@ def _starred_number(number: NumberReading) -> str:
 def _name(layout: CardLayout) -> str | None:
     anchor = layout.anchor(lb.NAME)
     if anchor is not None:
-        return _name_text([v for v in layout.right_of(anchor) if not _NOT_NAME.search(v.text)])
+        return _name_text([v for v in layout.right_of(anchor) if not _NOT_NAME.search(v.text) and _sure(v)])
     gender_anchor = layout.anchor(lb.GENDER) or layout.anchor(lb.RACE)
     if gender_anchor is None:
         return None
@@ -71,6 +75,11 @@ def _name(layout: CardLayout) -> str | None:
     nearest = max(above, key=lambda v: v.bottom)
     row = [v for v in above if v.vertical_overlap(nearest) >= SAME_ROW and not _NOT_NAME.search(v.text)]
     return _name_text(sorted(row, key=lambda v: v.left))
+
+
+def _sure(value: TextLine) -> bool:
+    """Not a piece read wholly unsure: the gap between 姓名 and the name reads as a stray 儿 or 一."""
+    return any(score >= UNSURE_BELOW for score in value.char_scores) or not value.char_scores
 
 
 def _name_text(lines: list[TextLine]) -> str | None:
@@ -122,22 +131,49 @@ def _race(layout: CardLayout) -> str | None:
 
 
 def _ethnic_group(text: str) -> str | None:
+    """The group ``text`` names, also when a watermark or portrait text on the same row was read
+    after it (汉样本): the longest group name the text starts with, if the rest is not a name."""
     text = text.removesuffix("族")
     if text in ETHNIC_GROUPS:
         return text
-    return None
+    prefixes = [group for group in ETHNIC_GROUPS if text.startswith(group)]
+    if not prefixes:
+        return None
+    group = max(prefixes, key=len)
+    # 土 is a prefix of 土家, 塔吉克 of nothing else: only cut off what is no group's continuation.
+    rest = text[len(group) :].removeprefix("族")
+    if any(other.startswith(group + rest[:1]) for other in ETHNIC_GROUPS):
+        return None
+    return group
 
 
 def _birthday(layout: CardLayout, number: str | None) -> dict[str, str] | None:
     anchor = layout.anchor(lb.BIRTH)
     rows = layout.right_of(anchor) if anchor is not None else []
-    texts = ["".join(v.text for v in rows)] if rows else []
-    texts += [v.text for v in layout.values]
-    for text in texts:
-        match = BIRTHDAY.search(text)
-        if match:
-            return _birthday_fields(match, number)
+    readings = [Reading.of(rows)] if rows else []
+    readings += [Reading.of([v]) for v in layout.values]
+    from_number = idnumber.birthday_of(number) if number and idnumber.is_valid(number) else None
+    for reading in readings:
+        dates = [m for m in (BIRTHDAY.search(text) for text in _without_unsure_digits(reading)) if m]
+        real = [m for m in dates if _real_date(*(int(g) for g in m.groups()))]
+        agreeing = [m for m in real if _real_date(*(int(g) for g in m.groups())) == from_number]
+        for best in agreeing or real or dates:
+            return _birthday_fields(best, number)
     return None
+
+
+def _without_unsure_digits(reading: Reading) -> list[str]:
+    """The text as read, then without unsure digits (fewest dropped first): the recogniser reads
+    a "1" into the wide gaps of "2002 年 8 月 8 日" with low confidence, and 8 becomes 18."""
+    unsure = [
+        i for i, (c, s) in enumerate(zip(reading.text, reading.scores, strict=True))
+        if c.isdigit() and s < _UNSURE_DIGIT
+    ][:_MAX_UNSURE_DIGITS]  # fmt: skip
+    texts = []
+    for dropped in range(len(unsure) + 1):
+        for combination in itertools.combinations(unsure, dropped):
+            texts.append("".join(c for i, c in enumerate(reading.text) if i not in combination))
+    return texts
 
 
 def _birthday_fields(match: re.Match[str], number: str | None) -> dict[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from airflow_provider_faceid.local.engine.reading import UNSURE_BELOW
 from airflow_provider_faceid.local.engine.textline import Point, TextLine
 
 NAME = "姓名"
@@ -36,6 +37,10 @@ _VARIANTS: dict[str, tuple[str, ...]] = {
 _MATCH_ANYWHERE = frozenset({RACE, NUMBER, ISSUER, VALIDITY})
 
 
+# Labels this long may have one unsure character that matches anything (see _matches_at).
+_WILDCARD_FROM = 4
+
+
 @dataclass(frozen=True)
 class LabelHit:
     label: str
@@ -53,14 +58,23 @@ def _matches_at(line: TextLine, start: int, form: str) -> bool:
     """``form`` at ``start``, each character read either as first or as second choice.
 
     At least half the characters must be first choices, so a run of runner-ups cannot turn an
-    arbitrary value into a label.
+    arbitrary value into a label. In a label of four or more characters, one character the
+    recogniser was unsure of may be anything: small, light label print loses its first stroke
+    often (签 read as 南 at 0.07), and three sure characters of 签发机关 are still that label.
     """
     if start + len(form) > len(line.text):
         return False
     exact = sum(line.text[start + i] == c for i, c in enumerate(form))
     if exact * 2 < len(form):
         return False
-    return all(_char_matches(line, start + i, c) for i, c in enumerate(form))
+    misses = [i for i, c in enumerate(form) if not _char_matches(line, start + i, c)]
+    if not misses:
+        return True
+    return len(form) >= _WILDCARD_FROM and len(misses) == 1 and _unsure(line, start + misses[0])
+
+
+def _unsure(line: TextLine, index: int) -> bool:
+    return index < len(line.char_scores) and line.char_scores[index] < UNSURE_BELOW
 
 
 def find_labels(line: TextLine, labels: tuple[str, ...]) -> list[LabelHit]:
@@ -113,7 +127,7 @@ def split_labels(line: TextLine, labels: tuple[str, ...]) -> list[Segment]:
         position = hit.end
     if position < len(line.text):
         cuts.append((position, len(line.text), None))
-    return [Segment(_sub_line(line, start, end), label) for start, end, label in cuts]
+    return [Segment(sub_line(line, start, end), label) for start, end, label in cuts]
 
 
 def clipped_left(line: TextLine, x: float) -> TextLine | None:
@@ -128,7 +142,13 @@ def clipped_left(line: TextLine, x: float) -> TextLine | None:
         edge += width
     else:
         return None
-    return line if start == 0 else _sub_line(line, start, len(line.text))
+    return line if start == 0 else sub_line(line, start, len(line.text))
+
+
+def char_left(line: TextLine, index: int) -> float:
+    """Where character ``index`` of ``line`` starts, by the same proportional widths."""
+    widths = [_char_width(c) for c in line.text]
+    return line.left + (line.right - line.left) * sum(widths[:index]) / (sum(widths) or 1.0)
 
 
 def _char_width(char: str) -> float:
@@ -136,7 +156,8 @@ def _char_width(char: str) -> float:
     return 0.5 if char.isascii() else 1.0
 
 
-def _sub_line(line: TextLine, start: int, end: int) -> TextLine:
+def sub_line(line: TextLine, start: int, end: int) -> TextLine:
+    """Characters ``start:end`` of ``line`` with their proportional share of its box."""
     widths = [_char_width(c) for c in line.text]
     total = sum(widths) or 1.0
     begin_share = sum(widths[:start]) / total

@@ -15,6 +15,8 @@ from airflow_provider_faceid.local.engine.textnorm import normalize
 # A value box belongs to a label's row when their vertical extents overlap by this share of the
 # smaller height; card rows are about 1.5 line heights apart, so half a height is unambiguous.
 SAME_ROW = 0.5
+# A horizontal gap this many line heights wide ends a value (see contiguous).
+_WIDE_GAP = 2.5
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,19 @@ class CardLayout:
             and v.left >= anchor.left + anchor.height * 0.5
             and (stop_before is None or v.right <= stop_before.left + stop_before.height * 0.5)
         ]
-        return sorted(found, key=lambda v: v.left)
+        return contiguous(sorted(found, key=lambda v: v.left))
+
+
+def contiguous(row: list[TextLine]) -> list[TextLine]:
+    """The boxes of one row (in x order) up to the first wide gap: a value's boxes follow each
+    other closely, and what lies further right on the same row is the portrait's print (a
+    watermark, a stamp), not more of the value."""
+    kept = row[:1]
+    for box in row[1:]:
+        if box.left - kept[-1].right > _WIDE_GAP * min(box.height, kept[-1].height):
+            break
+        kept.append(box)
+    return kept
 
 
 def _renormalized(line: TextLine, text: str) -> TextLine:
@@ -75,7 +89,7 @@ def rows(lines: list[TextLine]) -> list[list[TextLine]]:
             rows[-1].append(line)
         else:
             rows.append([line])
-    return [sorted(row, key=lambda v: v.left) for row in rows]
+    return [contiguous(sorted(row, key=lambda v: v.left)) for row in rows]
 
 
 def joined_text(lines: list[TextLine]) -> str:

@@ -16,6 +16,9 @@ from airflow_provider_faceid.local.engine.textline import TextLine
 # mostly below 0.5 and right ones above 0.8.
 UNSURE_BELOW = 0.5
 _EDGE_NOISE = frozenset("·.-")
+# Strokes the recogniser reads out of the gap between a label and its value ("姓名一周鹏彬", the
+# 一 at 0.05): dropped at either end, but only when unsure, since 一 starts real values (一组).
+_UNSURE_EDGE_STROKES = frozenset("一丨|_—~")
 # Confidence given to a character that a lexicon entry confirms: sure, but below a clean read.
 CONFIRMED = 0.95
 
@@ -50,11 +53,15 @@ class Reading:
         """Without the separators the recogniser reads between a label and its value ("·", ".",
         "-" at either end); inside a value they stay (阿依·买买提, 3-2号)."""
         start, end = 0, len(self.text)
-        while start < end and self.text[start] in _EDGE_NOISE:
+        while start < end and self._edge_noise(start):
             start += 1
-        while end > start and self.text[end - 1] in _EDGE_NOISE:
+        while end > start and self._edge_noise(end - 1):
             end -= 1
         return Reading(self.text[start:end], self.scores[start:end], self.runners_up[start:end])
+
+    def _edge_noise(self, index: int) -> bool:
+        char = self.text[index]
+        return char in _EDGE_NOISE or (char in _UNSURE_EDGE_STROKES and self.scores[index] < UNSURE_BELOW)
 
     def starred(self) -> str:
         """The text with every unsure character shown as ``*``."""

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from airflow_provider_faceid.local.engine.textline import TextLine
+from airflow_provider_faceid.local.engine.textline import Point, TextLine
 
 # PP-OCR's CTC output: class 0 is the blank, the last class is the space appended by rapidocr.
 _BLANK = 0
@@ -127,6 +127,19 @@ class Recognizer:
         rec = self._ocr.text_rec
         self._capture = _CtcCapture(list(rec.postprocess_op.character))
         rec.postprocess_op = self._capture
+
+    def read_line(self, crop: np.ndarray, box: tuple[Point, Point, Point, Point]) -> TextLine | None:
+        """Recognise ``crop`` as one text line without detection; ``box`` is where the crop lies
+        in the view. None when nothing was read. No line-score cut-off: a band around a short
+        value also holds faint label print, and the caller judges characters one by one."""
+        self._capture.decoded = []
+        self._ocr.text_rec([crop])
+        text, scores, runners = self._capture.decoded[0]
+        if not text.strip():
+            return None
+        return TextLine(
+            text=text, box=box, score=float(np.mean(scores)), char_scores=scores, runners_up=runners
+        )
 
     def read(self, bgr: np.ndarray) -> Recognition:
         """Detect, orient and recognise every text line of ``bgr`` (coordinates of ``bgr``)."""

@@ -1,0 +1,94 @@
+"""Read a front row the detector missed, from where the card's other rows say it must be.
+
+The detector often finds no box at all for the short 性别/民族 row ("性别 男   民族 汉": two
+characters of label, one of value, wide gaps) or for a two-character name, while the rows above
+and below read well. The front's rows are evenly spaced, so the missing row's band is known: it
+is cut out and given to the recogniser as one line, without detection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+from airflow_provider_faceid.local.engine import labels as lb
+from airflow_provider_faceid.local.engine.front_fields import BIRTHDAY
+from airflow_provider_faceid.local.engine.layout import CardLayout
+from airflow_provider_faceid.local.engine.reading import UNSURE_BELOW
+from airflow_provider_faceid.local.engine.textline import Point, TextLine
+
+ReadLine = Callable[[np.ndarray, tuple[Point, Point, Point, Point]], "TextLine | None"]
+# The band is this many row heights tall around the expected centre: a line plus some slack for
+# a slightly uneven pitch.
+_BAND_HEIGHT = 1.4
+# Rows on the card are at least this many line heights apart; closer anchors are one row.
+_MIN_PITCH = 1.2
+
+
+def rescued_lines(
+    image: np.ndarray, lines: list[TextLine], fields: dict[str, object], read: ReadLine
+) -> list[TextLine]:
+    """Extra lines read from the bands of the missing name and gender/race rows (maybe none)."""
+    layout = CardLayout.of(lines, lb.FRONT_LABELS)
+    name = layout.anchor(lb.NAME)
+    gender, race = layout.anchor(lb.GENDER), layout.anchor(lb.RACE)
+    birth = layout.anchor(lb.BIRTH) or next((v for v in layout.values if BIRTHDAY.search(v.text)), None)
+    if birth is None:
+        return []
+    height = birth.height
+    left = min(line.left for line in (name, gender, race, birth) if line is not None) - height
+    # The gender/race row and the name end well before the birthday's end plus a few characters;
+    # further right lies the portrait, whose watermark would join the reading.
+    right = birth.right + 3 * height
+    found: list[TextLine] = []
+    row = gender or race
+    if gender is None and fields.get("gender") is None:
+        band: list[TextLine] = []
+        if race is not None:
+            # The 民族 box was read: what is missing is 性别 and its value, left of it.
+            band = _read_band(image, read, race.center_y, height, left, race.left)
+        elif name is not None and birth.center_y - name.center_y >= 2 * _MIN_PITCH * height:
+            band = _read_band(image, read, (name.center_y + birth.center_y) / 2, height, left, right)
+        found += [value for line in band if (value := _gender_value(line)) is not None]
+    pitch = birth.center_y - row.center_y if row is not None else 0.0
+    if fields.get("name") is None and name is None and row is not None and pitch >= _MIN_PITCH * height:
+        # From the value column on: the light label print of a band reads as noise.
+        column = _value_column(layout, birth)
+        found += _read_band(image, read, row.center_y - pitch, height, column - height * 0.3, right)
+    return found
+
+
+def _gender_value(band: TextLine) -> TextLine | None:
+    """The band's last sure 男 or 女 as a line of its own: the small label print before it reads
+    as noise, and a lone 男/女 on the gender row is what the parser takes without a label."""
+    for index in range(len(band.text) - 1, -1, -1):
+        sure = index < len(band.char_scores) and band.char_scores[index] >= UNSURE_BELOW
+        if band.text[index] in "男女" and sure:
+            return lb.sub_line(band, index, index + 1)
+    return None
+
+
+def _value_column(layout: CardLayout, birth: TextLine) -> float:
+    values = layout.right_of(birth) if layout.anchor(lb.BIRTH) is birth else [birth]
+    return values[0].left if values else birth.left
+
+
+def _read_band(
+    image: np.ndarray, read: ReadLine, centre: float, height: float, left: float, right: float
+) -> list[TextLine]:
+    rows, cols = image.shape[:2]
+    top = max(0, round(centre - _BAND_HEIGHT * height / 2))
+    bottom = min(rows, round(centre + _BAND_HEIGHT * height / 2))
+    x0, x1 = max(0, round(left)), min(cols, round(right))
+    if bottom - top < 4 or x1 - x0 < 4 * height:
+        return []
+    box: tuple[Point, Point, Point, Point] = ((x0, top), (x1, top), (x1, bottom), (x0, bottom))
+    # Stretched to full contrast in grey: a band holds no background to speak of, and the faint
+    # value of a washed-out capture reads far more surely (男 0.30 -> 0.89 on a screen re-shoot).
+    grey = cv2.cvtColor(image[top:bottom, x0:x1], cv2.COLOR_BGR2GRAY)
+    low, high = float(grey.min()), float(grey.max())
+    stretched = ((grey - low) * (255.0 / max(high - low, 1.0))).astype(np.uint8)
+    line = read(cv2.cvtColor(stretched, cv2.COLOR_GRAY2BGR), box)
+    return [line] if line is not None else []
