@@ -28,6 +28,9 @@ ETHNIC_GROUPS = frozenset(
 )  # fmt: skip
 # Slack around the portrait box (share of the card) for a photo that sits slightly off.
 _PORTRAIT_MARGIN = 0.03
+# A 民族 box whose label was garbled but whose 族 survived: up to two label characters, 族, the
+# group and nothing after it (土家族苗族自治县 in an address goes on, so it never matches).
+_GARBLED_RACE = re.compile(r"^.{0,2}族([\u4e00-\u9fff]{1,4})$")
 BIRTHDAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
 # A digit read this unsure in a birthday may be a phantom in the spacing (see _without_unsure_digits).
 _UNSURE_DIGIT = 0.7
@@ -87,14 +90,15 @@ def _name_text(lines: list[TextLine]) -> str | None:
 
 
 def _gender(layout: CardLayout, number: str | None) -> str | None:
+    """The value right of 性别, else a lone 男/女 box (a label lost, or a band read again), else
+    the end of a garbled gender box."""
     anchor = layout.anchor(lb.GENDER)
-    candidates: list[TextLine] = []
-    if anchor is not None:
-        candidates = layout.right_of(anchor, stop_before=layout.anchor(lb.RACE))
-    if not candidates:
-        candidates = [v for v in layout.values if v.text in ("男", "女")]
-    for value in candidates:
-        read = _one_of(value, ("男", "女"), number_hint=idnumber.gender_of(number) if number else None)
+    beside = layout.right_of(anchor, stop_before=layout.anchor(lb.RACE)) if anchor is not None else []
+    lone = [v for v in layout.values if len(v.text) == 1 and {v.text, *v.runners_up} & {"男", "女"}]
+    garbled = [lb.sub_line(v, len(v.text) - 1, len(v.text)) for v in _garbled_gender_boxes(layout)]
+    hint = idnumber.gender_of(number) if number else None
+    for value in (*beside, *lone, *garbled):
+        read = _one_of(value, ("男", "女"), number_hint=hint)
         if read:
             return read
     return None
@@ -127,7 +131,26 @@ def _race(layout: CardLayout) -> str | None:
             matched = _ethnic_group(box.text.lstrip("男女"))
             if matched:
                 return matched
+    for box in layout.values:
+        match = _GARBLED_RACE.match(box.text)
+        if match and match[1] in ETHNIC_GROUPS:
+            return match[1]
     return None
+
+
+def _garbled_gender_boxes(layout: CardLayout) -> list[TextLine]:
+    """Short boxes ending in a sure 男/女 on the row of a garbled 民族 box ("作新男" beside
+    "娱族汉"): the 性别 label lost to blur, its value read well. Only on that row, since names
+    end in 男 too (胜男)."""
+    race_rows = [v for v in layout.values if _GARBLED_RACE.match(v.text)]
+    return [
+        v
+        for v in layout.values
+        if 1 <= len(v.text) <= 3
+        and v.text[-1] in "男女"
+        and (not v.char_scores or v.char_scores[-1] >= UNSURE_BELOW)
+        and any(v.vertical_overlap(row) >= SAME_ROW and v.right <= row.left for row in race_rows)
+    ]
 
 
 def _ethnic_group(text: str) -> str | None:
@@ -228,7 +251,15 @@ def _address(layout: CardLayout) -> str | None:
         and (floor is None or v.bottom <= floor + anchor.height * 0.3)
         and best_number([v]) is None
     ]
-    return place_text([line for row in rows(parts) for line in row])
+    return _without_label_remnant(place_text([line for row in rows(parts) for line in row]))
+
+
+def _without_label_remnant(address: str | None) -> str | None:
+    """Without what is left of a half-read 住址 label (生址..., 址...): no address has 址 among its
+    first two characters."""
+    if address and "址" in address[:2]:
+        return address[address.index("址") + 1 :] or None
+    return address
 
 
 def _address_without_label(layout: CardLayout) -> str | None:
@@ -247,7 +278,7 @@ def _address_without_label(layout: CardLayout) -> str | None:
         clipped = lb.clipped_left(value, column_left)
         if clipped is not None and best_number([clipped]) is None:
             parts.append(clipped)
-    return place_text([line for row in rows(parts) for line in row])
+    return _without_label_remnant(place_text([line for row in rows(parts) for line in row]))
 
 
 def _value_column(layout: CardLayout, *, default: float) -> float:

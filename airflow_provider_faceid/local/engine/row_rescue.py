@@ -16,7 +16,6 @@ import numpy as np
 from airflow_provider_faceid.local.engine import labels as lb
 from airflow_provider_faceid.local.engine.front_fields import BIRTHDAY
 from airflow_provider_faceid.local.engine.layout import CardLayout
-from airflow_provider_faceid.local.engine.reading import UNSURE_BELOW
 from airflow_provider_faceid.local.engine.textline import Point, TextLine
 
 ReadLine = Callable[[np.ndarray, tuple[Point, Point, Point, Point]], "TextLine | None"]
@@ -44,9 +43,13 @@ def rescued_lines(
     right = birth.right + 3 * height
     found: list[TextLine] = []
     row = gender or race
-    if gender is None and fields.get("gender") is None:
+    if fields.get("gender") is None:
         band: list[TextLine] = []
-        if race is not None:
+        if gender is not None:
+            # Label read, value not: the value alone, between the label and 民族.
+            end = race.left if race is not None else gender.right + 3 * height
+            band = _read_band(image, read, gender.center_y, height, gender.right, end)
+        elif race is not None:
             # The 民族 box was read: what is missing is 性别 and its value, left of it.
             band = _read_band(image, read, race.center_y, height, left, race.left)
         elif name is not None and birth.center_y - name.center_y >= 2 * _MIN_PITCH * height:
@@ -61,11 +64,12 @@ def rescued_lines(
 
 
 def _gender_value(band: TextLine) -> TextLine | None:
-    """The band's last sure 男 or 女 as a line of its own: the small label print before it reads
-    as noise, and a lone 男/女 on the gender row is what the parser takes without a label."""
+    """The band's last character read as 男 or 女, first or second choice, as a line of its own:
+    the faint label print before it reads as noise, and the gender parser weighs the two choices
+    of a lone box (the field can print nothing else)."""
     for index in range(len(band.text) - 1, -1, -1):
-        sure = index < len(band.char_scores) and band.char_scores[index] >= UNSURE_BELOW
-        if band.text[index] in "男女" and sure:
+        runner = band.runners_up[index] if index < len(band.runners_up) else ""
+        if band.text[index] in "男女" or runner in ("男", "女"):
             return lb.sub_line(band, index, index + 1)
     return None
 
