@@ -1,0 +1,108 @@
+"""The parser on what hard captures make of the text: garbled labels, phantom digits, watermark
+boxes beside values, label remnants (synthetic OCR output, no engine)."""
+
+from __future__ import annotations
+
+from airflow_provider_faceid.local.engine.parser import parse_back, parse_front
+from tests.unit.local.lines import front_lines, line
+
+NUMBER = "110108198904031239"  # valid, born 1989-04-03, male
+ADDRESS = ("北京市海淀区中关村大街", "27号院3号楼501室")
+
+
+def replaced(lines: list, index: int, new) -> list:  # type: ignore[type-arg]
+    return [new if i == index else old for i, old in enumerate(lines)]
+
+
+def test_a_long_label_with_one_unsure_character_still_anchors() -> None:
+    lines = [
+        line("中华人民共和国", 260, 80),
+        line("南发机关上海市公安局崇明分局", 200, 395, scores={0: 0.07}),
+        line("有效期限", 200, 470),
+        line("2025.05.05-2045.05.05", 334, 470),
+    ]
+    assert parse_back(lines)["issued_by"] == "上海市公安局崇明分局"
+
+
+def test_without_any_label_the_authority_column_starts_where_the_date_does() -> None:
+    lines = [
+        line("南发机关", 200, 395),
+        line("上海市公安局崇明分局", 334, 395),
+        line("有女用时", 200, 470),
+        line("2025.05.05-2045.05.05", 334, 470),
+    ]
+    assert parse_back(lines)["issued_by"] == "上海市公安局崇明分局"
+
+
+def test_validity_with_doubled_dots_and_no_label() -> None:
+    lines = [
+        line("签发机关", 200, 395),
+        line("某县公安局", 334, 395),
+        line("有女用时2025.05.05-2045..05..05", 200, 470),
+    ]
+    assert parse_back(lines)["valid_date"] == "2025.05.05-2045.05.05"
+
+
+def test_a_phantom_unsure_digit_in_the_birthday_is_dropped() -> None:
+    lines = replaced(
+        front_lines(number=NUMBER, address=ADDRESS),
+        7,
+        line("1989年14月13日", 150, 190, scores={5: 0.6, 8: 0.2}),
+    )
+    assert parse_front(lines)["birthday"] == {"year": "1989", "month": "4", "day": "3"}
+
+
+def test_a_sure_impossible_birthday_is_not_rewritten() -> None:
+    lines = replaced(
+        front_lines(number="110108198913031238", address=ADDRESS), 7, line("1989年13月3日", 150, 190)
+    )
+    assert parse_front(lines)["birthday"] == {"year": "1989", "month": "13", "day": "3"}
+
+
+def test_a_watermark_far_right_of_a_value_is_not_part_of_it() -> None:
+    lines = [*front_lines(number=NUMBER, address=ADDRESS), line("样本", 560, 60), line("SPECIMEN", 600, 250)]
+    fields = parse_front(lines)
+    assert fields["name"] == "张三"
+    assert fields["address"] == "".join(ADDRESS)
+
+
+def test_a_wholly_unsure_piece_between_name_label_and_name_is_dropped() -> None:
+    lines = replaced(front_lines(number=NUMBER, address=ADDRESS), 0, line("姓名儿", 60, 60, scores={2: 0.16}))
+    assert parse_front(lines)["name"] == "张三"
+
+
+def test_an_unsure_stroke_before_the_name_is_dropped() -> None:
+    lines = replaced(
+        front_lines(number=NUMBER, address=ADDRESS), 1, line("一张三", 130, 60, scores={0: 0.05})
+    )
+    assert parse_front(lines)["name"] == "张三"
+
+
+def test_race_followed_by_watermark_text_and_garbled_race_label() -> None:
+    lines = replaced(front_lines(number=NUMBER, address=ADDRESS), 5, line("汉样本", 375, 125))
+    assert parse_front(lines)["race"] == "汉"
+    garbled = [
+        *front_lines(number=NUMBER, address=ADDRESS)[:2],
+        line("作新男", 60, 125),
+        line("娱族汉", 285, 125),
+    ]
+    garbled += front_lines(number=NUMBER, address=ADDRESS)[6:]
+    fields = parse_front(garbled)
+    assert (fields["gender"], fields["race"]) == ("男", "汉")
+
+
+def test_a_name_ending_in_nan_is_not_taken_for_the_gender() -> None:
+    lines = [
+        box
+        for box in front_lines(name="李胜男", gender="女", number=NUMBER, address=ADDRESS)
+        if box.text != "性别"
+    ]
+    lines = [box for box in lines if box.text != "女"]
+    assert parse_front(lines)["gender"] is None
+
+
+def test_a_half_read_address_label_is_cut_off() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    lines = [box for box in lines if box.text != "住址"]
+    lines = replaced(lines, 8, line("生址" + ADDRESS[0], 60, 250))
+    assert parse_front(lines)["address"] == "".join(ADDRESS)
