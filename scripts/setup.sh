@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything the project needs on a fresh machine, idempotently:
-#   - Debian packages: the fonts the specimen generator renders with (CJK labels and values, OCR-B
+#   - Debian packages: the fonts both specimen renderers draw with (CJK labels and values, OCR-B
 #     digits) and, only when no PostgreSQL server is installed, postgresql (tests and the demo start
 #     a throwaway cluster from its binaries when no server answers on 127.0.0.1:5432) and
 #     redis-server when missing (the Celery scale-out tests start a throwaway broker),
@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(fonts-noto-cjk fonts-arphic-gbsn00lp fonts-ocr-b)
+packages=(fonts-noto-cjk fonts-arphic-gbsn00lp fonts-ocr-b fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming fonts-droid-fallback fonts-dejavu-core)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
