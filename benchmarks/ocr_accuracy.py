@@ -1,160 +1,288 @@
-"""Field accuracy and latency of faceid-local's CardReader on held-out synthetic specimens.
+"""Field accuracy and latency of faceid-local's CardReader against the PlainReader baseline.
 
-Generates ``--count`` clean and ``--count`` degraded specimens with ``--seed`` (default 7: a seed
-that neither the unit tests nor the tuning runs, seeds 1000-1999, use), reads each with one
-CardReader and prints:
+The specimens are held out: for every renderer x capture cell (``specimens/heldout.py``:
+renderers the engine was not tuned on, and capture conditions) ``--count`` images are generated
+with the renderer's benchmark seed (``specimens/seeds.py``: ``BENCHMARK_SEEDS``, which no test or
+tuning run may use) into ``--dir`` (reused when a cell's folder is already complete). Each image
+is read by ``CardReader`` and by ``PlainReader`` (default RapidOCR + a simple label parser) in the
+same process, interleaved and alternating which goes first, and the script prints:
 
-* exact-match rate per field, for clean specimens and per degradation kind (a specimen with two
-  degradations counts under both), and overall;
-* median / p90 latency per card of ``CardReader.read`` and, measured side by side in the same
-  process on the same bytes, of a baseline: plain RapidOCR (same models, same thread count, same
-  detector limits) on the decoded image without card search, orientation handling or parsing.
-  The ratio line shows the parser/deskew overhead.
+(a) exact-match % of the compared fields per renderer x capture, engine vs plain;
+(b) exact-match % per field and renderer, engine vs plain;
+(c) overall per renderer: fields and whole cards exactly right;
+(d) images where the engine got fewer fields right than plain (names with ``--show-misses``);
+(e) median and p90 latency per card (decode included) of both, and their ratio.
 
-Run: ``.venv/bin/python benchmarks/ocr_accuracy.py --seed 7 --count 100``
+Compared fields: ``side`` plus that side's fields; a field counts when it equals the truth exactly
+(``birthday`` as a whole dict). Field values are never printed, only specimen and field names.
+
+Run: ``.venv/bin/python benchmarks/ocr_accuracy.py --count 24 --dir /tmp/faceid-ocr-accuracy``
+(add ``--json results.json`` for machine-readable results). Delete ``--dir`` after changing the
+specimen generator: folders are reused by name.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from airflow_provider_faceid.local.engine import CardReader, decode_bgr
-from airflow_provider_faceid.local.specimens import generate, read_truth
+from airflow_provider_faceid.local.engine.card_reader import CardReader
+from airflow_provider_faceid.local.engine.plain_reader import PlainReader
+from airflow_provider_faceid.local.specimens import read_truth
+from airflow_provider_faceid.local.specimens.heldout import CAPTURES, RENDERERS, generate_set
+from airflow_provider_faceid.local.specimens.seeds import BENCHMARK_SEEDS
 
 FRONT_FIELDS = ("name", "gender", "race", "birthday", "address", "id_card_number")
 BACK_FIELDS = ("issued_by", "valid_date")
+READERS = ("engine", "plain")
 
 
 def compared_fields(truth: dict[str, Any]) -> tuple[str, ...]:
     return ("side", *(FRONT_FIELDS if truth["side"] == "front" else BACK_FIELDS))
 
 
-def buckets_of(truth: dict[str, Any]) -> list[str]:
-    steps = truth.get("degradation") or []
-    return [str(step["kind"]) for step in steps] or ["clean"]
+def correct_fields(truth: dict[str, Any], answer: dict[str, Any]) -> list[str]:
+    return [field for field in compared_fields(truth) if answer.get(field) == truth.get(field)]
 
 
-class Tally:
-    """Exact-match counts per bucket and field."""
+@dataclass(frozen=True)
+class Reading:
+    """How both readers did on one specimen (field names only: no card content)."""
 
-    def __init__(self) -> None:
-        self.hits: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        self.total: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        self.misses: list[tuple[str, str]] = []
+    renderer: str
+    capture: str
+    image: str
+    fields: list[str]
+    engine: list[str]
+    plain: list[str]
+    engine_seconds: float
+    plain_seconds: float
 
-    def add(self, name: str, truth: dict[str, Any], answer: dict[str, Any]) -> None:
-        groups = [*buckets_of(truth), "degraded" if truth.get("degradation") else "all clean", "overall"]
-        for field in compared_fields(truth):
-            hit = answer.get(field) == truth.get(field)
-            if not hit:
-                self.misses.append((name, field))
-            for group in groups:
-                self.total[group][field] += 1
-                self.hits[group][field] += int(hit)
-
-    def rate(self, group: str, field: str | None = None) -> tuple[float, int]:
-        fields = [field] if field else list(self.total[group])
-        total = sum(self.total[group][f] for f in fields)
-        hits = sum(self.hits[group][f] for f in fields)
-        return (100.0 * hits / total if total else float("nan")), total
+    def correct(self, reader: str) -> list[str]:
+        return self.engine if reader == "engine" else self.plain
 
 
-def timed(function: Callable[[], object]) -> tuple[float, Any]:
+def specimens(renderer: str, capture: str, *, count: int, root: Path) -> list[Path]:
+    seed = BENCHMARK_SEEDS[renderer]
+    folder = root / f"{renderer}-{capture}-seed{seed}-n{count}"
+    existing = sorted(folder.glob("*.jpg"))
+    if len(existing) == count:
+        return existing
+    return generate_set(renderer=renderer, capture=capture, count=count, seed=seed, out_dir=folder)
+
+
+def timed(read: Callable[[bytes], dict[str, Any]], image: bytes) -> tuple[float, dict[str, Any]]:
     start = time.perf_counter()
-    result = function()
+    result = read(image)
     return time.perf_counter() - start, result
 
 
-def baseline_reader(threads: int) -> Callable[[bytes], object]:
-    from rapidocr_onnxruntime import RapidOCR
+def read_all(
+    cells: Iterable[tuple[str, str, list[Path]]], engine: CardReader, plain: PlainReader
+) -> list[Reading]:
+    readings: list[Reading] = []
+    for renderer, capture, paths in cells:
+        print(f"reading {renderer}/{capture} ({len(paths)} images)", file=sys.stderr, flush=True)
+        for path in paths:
+            image, truth = path.read_bytes(), read_truth(path)
+            # Alternating the order cancels whatever warm-cache advantage the second reader gets.
+            if len(readings) % 2 == 0:
+                engine_s, engine_answer = timed(engine.read, image)
+                plain_s, plain_answer = timed(plain.read, image)
+            else:
+                plain_s, plain_answer = timed(plain.read, image)
+                engine_s, engine_answer = timed(engine.read, image)
+            readings.append(
+                Reading(
+                    renderer=renderer,
+                    capture=capture,
+                    image=path.stem,
+                    fields=list(compared_fields(truth)),
+                    engine=correct_fields(truth, engine_answer),
+                    plain=correct_fields(truth, plain_answer),
+                    engine_seconds=engine_s,
+                    plain_seconds=plain_s,
+                )
+            )
+    return readings
 
-    ocr = RapidOCR(
-        intra_op_num_threads=threads, inter_op_num_threads=1, det_limit_type="max", det_limit_side_len=960
-    )
 
-    def read(image: bytes) -> object:
-        return ocr(decode_bgr(image))
-
-    return read
+def rate(readings: Sequence[Reading], reader: str, field: str | None = None) -> tuple[float, int]:
+    """Exact-match % over ``readings`` (one field or all compared ones) and how many comparisons."""
+    total = sum(1 for r in readings for f in r.fields if field in (None, f))
+    hits = sum(1 for r in readings for f in r.correct(reader) if field in (None, f))
+    return (100.0 * hits / total if total else float("nan")), total
 
 
-def percentile(values: list[float], share: float) -> float:
+def whole_cards(readings: Sequence[Reading], reader: str) -> float:
+    right = sum(len(r.correct(reader)) == len(r.fields) for r in readings)
+    return 100.0 * right / len(readings) if readings else float("nan")
+
+
+def percentile(values: Sequence[float], share: float) -> float:
     return float(np.percentile(np.asarray(values), share * 100)) if values else float("nan")
 
 
-def print_table(tally: Tally) -> None:
-    groups = [
-        "all clean",
-        "degraded",
-        *sorted(g for g in tally.total if g not in ("all clean", "degraded", "overall", "clean")),
-    ]
-    fields = ("side", *FRONT_FIELDS, *BACK_FIELDS)
-    print(f"{'group':<12}" + "".join(f"{f[:10]:>11}" for f in fields) + f"{'all':>9}{'n':>6}")
-    for group in [*groups, "overall"]:
-        cells = []
-        for field in fields:
-            rate, total = tally.rate(group, field)
-            cells.append(f"{rate:>10.1f}%" if total else f"{'-':>11}")
-        rate, total = tally.rate(group)
-        print(f"{group:<12}" + "".join(cells) + f"{rate:>8.1f}%{total:>6}")
+def below_plain(readings: Sequence[Reading]) -> list[Reading]:
+    return [r for r in readings if len(r.engine) < len(r.plain)]
+
+
+def summary(readings: list[Reading], renderers: Sequence[str], captures: Sequence[str]) -> dict[str, Any]:
+    def by(renderer: str, capture: str | None = None) -> list[Reading]:
+        return [r for r in readings if r.renderer == renderer and capture in (None, r.capture)]
+
+    engine_s = [r.engine_seconds for r in readings]
+    plain_s = [r.plain_seconds for r in readings]
+    return {
+        "cells": [
+            {
+                "renderer": renderer,
+                "capture": capture,
+                "images": len(by(renderer, capture)),
+                "fields": rate(by(renderer, capture), "engine")[1],
+                **{reader: rate(by(renderer, capture), reader)[0] for reader in READERS},
+            }
+            for renderer in renderers
+            for capture in captures
+        ],
+        "per_field": {
+            renderer: {
+                field: {reader: rate(by(renderer), reader, field)[0] for reader in READERS}
+                for field in ("side", *FRONT_FIELDS, *BACK_FIELDS)
+            }
+            for renderer in renderers
+        },
+        "overall": {
+            renderer: {
+                "images": len(by(renderer)),
+                "fields": rate(by(renderer), "engine")[1],
+                **{reader: rate(by(renderer), reader)[0] for reader in READERS},
+                **{f"{reader}_cards": whole_cards(by(renderer), reader) for reader in READERS},
+            }
+            for renderer in renderers
+        },
+        "engine_below_plain": [
+            {
+                "renderer": r.renderer,
+                "capture": r.capture,
+                "image": r.image,
+                "fields": sorted(set(r.plain) - set(r.engine)),
+            }
+            for r in below_plain(readings)
+        ],
+        "latency": {
+            "engine_median": statistics.median(engine_s),
+            "engine_p90": percentile(engine_s, 0.9),
+            "plain_median": statistics.median(plain_s),
+            "plain_p90": percentile(plain_s, 0.9),
+            "ratio_median": statistics.median(engine_s) / statistics.median(plain_s),
+        },
+        "images": [asdict(r) for r in readings],
+    }
+
+
+def without_nan(value: Any) -> Any:
+    """``value`` with NaN (a rate over no comparisons) as ``None``: strict JSON has no NaN."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {key: without_nan(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_nan(item) for item in value]
+    return value
+
+
+def pct(value: float) -> str:
+    return f"{value:>7.1f}%" if value == value else f"{'-':>8}"  # NaN: no comparisons
+
+
+def print_report(result: dict[str, Any], renderers: Sequence[str], *, show_misses: bool) -> None:
+    print("\n(a) exact-match % of compared fields per renderer x capture")
+    print(f"{'renderer':<10}{'capture':<11}{'engine':>8}{'plain':>8}{'n':>5}{'fields':>8}")
+    for cell in result["cells"]:
+        print(
+            f"{cell['renderer']:<10}{cell['capture']:<11}{pct(cell['engine'])}{pct(cell['plain'])}"
+            f"{cell['images']:>5}{cell['fields']:>8}"
+        )
+
+    print("\n(b) exact-match % per field")
+    print(
+        f"{'field':<16}"
+        + "".join(f"{renderer + ' ' + reader:>17}" for renderer in renderers for reader in READERS)
+    )
+    for field in ("side", *FRONT_FIELDS, *BACK_FIELDS):
+        cells = [result["per_field"][renderer][field][reader] for renderer in renderers for reader in READERS]
+        print(f"{field:<16}" + "".join(f"{pct(value):>17}" for value in cells))
+
+    print("\n(c) overall per renderer")
+    header = f"{'renderer':<10}{'engine':>8}{'plain':>8}{'engine cards':>14}{'plain cards':>13}"
+    print(header + f"{'n':>5}{'fields':>8}")
+    for renderer in renderers:
+        o = result["overall"][renderer]
+        print(
+            f"{renderer:<10}{pct(o['engine'])}{pct(o['plain'])}{pct(o['engine_cards']):>14}"
+            f"{pct(o['plain_cards']):>13}{o['images']:>5}{o['fields']:>8}"
+        )
+
+    below = result["engine_below_plain"]
+    print(f"\n(d) images where the engine got fewer fields right than plain: {len(below)}")
+    if show_misses:
+        for miss in below:
+            print(f"    {miss['renderer']}/{miss['capture']}/{miss['image']}: {', '.join(miss['fields'])}")
+
+    latency = result["latency"]
+    print("\n(e) latency per card (decode included)")
+    print(f"engine  median {latency['engine_median']:.3f} s  p90 {latency['engine_p90']:.3f} s")
+    print(f"plain   median {latency['plain_median']:.3f} s  p90 {latency['plain_p90']:.3f} s")
+    print(f"ratio engine/plain (median): {latency['ratio_median']:.2f}x")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--count", type=int, default=100, help="clean specimens and as many degraded ones")
-    parser.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads")
-    parser.add_argument("--dir", type=Path, default=None, help="reuse/keep specimens here")
-    parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--show-misses", action="store_true", help="list specimen/field of each miss")
+    parser.add_argument("--renderers", nargs="+", choices=RENDERERS, default=list(RENDERERS))
+    parser.add_argument("--captures", nargs="+", choices=CAPTURES, default=list(CAPTURES))
+    parser.add_argument("--count", type=int, default=24, help="images per renderer x capture (pairs)")
+    parser.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads of both")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "faceid-ocr-accuracy",
+        help="specimen cache, reused when present",
+    )
+    parser.add_argument("--show-misses", action="store_true", help="name the images of (d) and their fields")
+    parser.add_argument("--json", type=Path, default=None, metavar="OUT.json", help="also write results here")
     args = parser.parse_args(argv)
 
-    root = args.dir or Path(tempfile.mkdtemp(prefix="ocr-accuracy-"))
-    paths: list[Path] = []
-    for degrade, sub in ((False, "clean"), (True, "degraded")):
-        folder = root / f"seed{args.seed}-{sub}"
-        existing = sorted(folder.glob("*.jpg"))
-        paths += (
-            existing
-            if len(existing) == args.count
-            else generate(count=args.count, out_dir=folder, seed=args.seed, degrade=degrade)
+    cells = [
+        (renderer, capture, specimens(renderer, capture, count=args.count, root=args.dir))
+        for renderer in args.renderers
+        for capture in args.captures
+    ]
+    engine = CardReader(intra_op_threads=args.threads)
+    plain = PlainReader(intra_op_threads=args.threads)
+    readings = read_all(cells, engine, plain)
+    result = summary(readings, args.renderers, args.captures)
+    seeds = {renderer: BENCHMARK_SEEDS[renderer] for renderer in args.renderers}
+    print(f"specimens: {len(readings)} ({args.count} per cell, seeds {seeds}) in {args.dir}")
+    print_report(result, args.renderers, show_misses=args.show_misses)
+    if args.json is not None:
+        meta = {"count": args.count, "threads": args.threads, "seeds": seeds, "captures": args.captures}
+        args.json.write_text(
+            json.dumps(without_nan({**meta, **result}), ensure_ascii=False, indent=2, allow_nan=False) + "\n",
+            "utf-8",
         )
-    reader = CardReader(intra_op_threads=args.threads)
-    baseline = None if args.no_baseline else baseline_reader(args.threads)
-    tally = Tally()
-    ours: list[float] = []
-    theirs: list[float] = []
-    for path in paths:
-        image = path.read_bytes()
-        seconds, answer = timed(lambda image=image: reader.read(image))  # type: ignore[misc]
-        ours.append(seconds)
-        if baseline is not None:
-            theirs.append(timed(lambda image=image: baseline(image))[0])  # type: ignore[misc]
-        tally.add(path.parent.name + "/" + path.stem, read_truth(path), answer)
-
-    print(f"specimens: {len(paths)} (seed {args.seed}, {args.count} clean + {args.count} degraded) in {root}")
-    print_table(tally)
-    print(f"CardReader.read   median {statistics.median(ours):.3f} s  p90 {percentile(ours, 0.9):.3f} s")
-    if theirs:
-        print(
-            f"baseline RapidOCR median {statistics.median(theirs):.3f} s  p90 {percentile(theirs, 0.9):.3f} s"
-        )
-        print(f"ratio CardReader/baseline: median {statistics.median(ours) / statistics.median(theirs):.2f}x")
-    if args.show_misses:
-        for name, field in tally.misses:
-            print(f"miss {name} {field}")
     return 0
 
 

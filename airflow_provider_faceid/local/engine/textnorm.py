@@ -25,6 +25,9 @@ _SIMPLIFIED_FORMS = (
     "岗宾飞鹤鹰麦万与个为来时杰辉涛鹏轩莹洁娇爱莲瑶艺忆仪宽庙届布净满侨维尔锡伦温"
 )
 _SIMPLIFIED = str.maketrans(_TRADITIONAL, _SIMPLIFIED_FORMS)
+# The Traditional forms above that are not also Simplified ones: a recogniser may be kept from
+# answering them at all (see ctc.CtcDecoder).
+TRADITIONAL_FORMS = frozenset(_TRADITIONAL) - frozenset(_SIMPLIFIED_FORMS)
 
 # Punctuation that never belongs to a card value but that the recogniser reads out of
 # guilloche strokes or label spacing ("住：址"); dropped. "-", ".", "·" and brackets stay: they

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from airflow_provider_faceid.local.engine.recognizer import _CtcCapture
+from airflow_provider_faceid.local.engine.ctc import CtcDecoder
 
 CHARS = ["blank", "阚", "阙", "怡", "英", "1", "—", " "]
 
@@ -18,9 +18,8 @@ def frames(*rows: dict[str, float]) -> np.ndarray:
 
 
 def decode(sequence: np.ndarray) -> tuple[str, tuple[float, ...], tuple[str, ...]]:
-    capture = _CtcCapture(CHARS)
-    capture(sequence[None])
-    return capture.decoded[0]
+    decoded = CtcDecoder(CHARS).decode(sequence)
+    return decoded.text, decoded.scores, decoded.runners_up
 
 
 def test_scores_and_runner_ups_per_character() -> None:
@@ -48,3 +47,11 @@ def test_a_double_digit_keeps_its_separating_blank() -> None:
 def test_punctuation_is_not_rescued() -> None:
     text, _, _ = decode(frames({"英": 1.0}, {"blank": 1.0}, {"blank": 0.6, "—": 0.4}))
     assert text == "英"
+
+
+def test_excluded_characters_are_masked_before_the_decode() -> None:
+    # The frame's best class is banned: the rest of the frame decides, renormalised.
+    decoded = CtcDecoder(CHARS, excluded="阙").decode(frames({"阙": 0.6, "阚": 0.3, "blank": 0.1}))
+    assert decoded.text == "阚"
+    assert decoded.scores[0] == np.float32(0.75)
+    assert decoded.runners_up == ("",)
