@@ -14,12 +14,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from airflow_provider_faceid.local.engine.line_models import RECOGNIZERS
 from airflow_provider_faceid.local.server.app import (
     MAX_BODY_BYTES,
     ServerOptions,
+    default_reader_factory,
     new_request_id,
     start_server,
 )
+from airflow_provider_faceid.local.server.replay import engine_pixel_digest
 
 logger = logging.getLogger("faceid_local")
 
@@ -51,6 +54,7 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--replay-cache-entries", type=int, default=1024)
     serve.add_argument("--no-replay-cache", action="store_true", help="run the engine on every request")
     serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    _add_engine_options(serve)
 
     specimens = commands.add_parser("specimens", help="write synthetic ID-card images with ground truth")
     specimens.add_argument("--count", type=int, required=True)
@@ -61,7 +65,22 @@ def _build_parser() -> argparse.ArgumentParser:
     ocr = commands.add_parser("ocr", help="print, per image, the JSON answer the server would give")
     ocr.add_argument("images", nargs="+", type=Path)
     ocr.add_argument("--legality", action="store_true")
+    _add_engine_options(ocr)
     return parser
+
+
+def _add_engine_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--recognizer",
+        choices=RECOGNIZERS,
+        default="v6",
+        help="text-line model read first: v6 (PP-OCRv6 small, default: more accurate and faster) or v4",
+    )
+    command.add_argument(
+        "--no-second-opinion",
+        action="store_true",
+        help="do not read unsure lines again with the other model",
+    )
 
 
 def _configure_logging(level: str) -> None:
@@ -84,7 +103,15 @@ async def _serve(args: argparse.Namespace) -> int:
         seed=args.seed,
         replay_cache_entries=0 if args.no_replay_cache else args.replay_cache_entries,
     )
-    server = await start_server(options=options, host=args.host, port=args.port, workers=args.workers)
+    factory = default_reader_factory(recognizer=args.recognizer, second_opinion=not args.no_second_opinion)
+    server = await start_server(
+        options=options,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        reader_factory=factory,
+        pixel_digest=engine_pixel_digest,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -92,11 +119,14 @@ async def _serve(args: argparse.Namespace) -> int:
     # Machine-readable on purpose: the test fixture reads the port from this line.
     print(f"faceid-local listening on http://{args.host}:{server.port}", flush=True)
     logger.info(
-        "serving on %s:%d: concurrency_limit=%d workers=%d replay_cache=%s latency_ms=%s fail_rate=%s",
+        "serving on %s:%d: concurrency_limit=%d workers=%d recognizer=%s second_opinion=%s "
+        "replay_cache=%s latency_ms=%s fail_rate=%s",
         args.host,
         server.port,
         options.concurrency_limit,
         args.workers,
+        args.recognizer,
+        not args.no_second_opinion,
         "off" if args.no_replay_cache else options.replay_cache_entries,
         options.latency_ms,
         options.fail_rate,
@@ -122,7 +152,11 @@ def _ms_since(started: float) -> int:
 def _ocr(args: argparse.Namespace) -> int:
     from airflow_provider_faceid.local.engine.card_reader import CardReader, ImageUnreadableError
 
-    reader = CardReader(intra_op_threads=os.cpu_count() or 1)
+    reader = CardReader(
+        intra_op_threads=os.cpu_count() or 1,
+        recognizer=args.recognizer,
+        second_opinion=not args.no_second_opinion,
+    )
     failures = 0
     for path in args.images:
         started = time.perf_counter()

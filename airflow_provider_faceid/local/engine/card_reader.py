@@ -26,7 +26,7 @@ from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX, CardVi
 from airflow_provider_faceid.local.engine.layout import CardLayout
 from airflow_provider_faceid.local.engine.legality import legality as legality_of
 from airflow_provider_faceid.local.engine.parser import parse_card
-from airflow_provider_faceid.local.engine.recognizer import Recognition, Recognizer
+from airflow_provider_faceid.local.engine.recognizer import DEFAULT_RECOGNIZER, Recognition, Recognizer
 from airflow_provider_faceid.local.engine.row_rescue import rescued_lines
 from airflow_provider_faceid.local.engine.text_fit import text_fitted_view
 
@@ -77,8 +77,18 @@ def decode_bgr(image: bytes) -> np.ndarray:
 class CardReader:
     """Reads one ID-card image at a time; hold one per worker thread (it owns ONNX sessions)."""
 
-    def __init__(self, *, intra_op_threads: int = 1) -> None:
-        self._recognizer = Recognizer(intra_op_threads=intra_op_threads)
+    def __init__(
+        self, *, intra_op_threads: int = 1, recognizer: str = DEFAULT_RECOGNIZER, second_opinion: bool = True
+    ) -> None:
+        """
+        :param intra_op_threads: onnxruntime threads per model session.
+        :param recognizer: the text-line model read first: ``v6`` (PP-OCRv6 small, the default) or
+            ``v4`` (PP-OCRv4); see :mod:`~airflow_provider_faceid.local.engine.line_models`.
+        :param second_opinion: read lines with an unsure character again with the other model.
+        """
+        self._recognizer = Recognizer(
+            intra_op_threads=intra_op_threads, recognizer=recognizer, second_opinion=second_opinion
+        )
 
     def read(self, image: bytes, *, legality: bool = False) -> dict[str, Any]:
         """FaceID answer fields for ``image`` (without request_id/time_used)."""

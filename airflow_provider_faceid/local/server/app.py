@@ -260,10 +260,14 @@ def _elapsed_ms(head: RequestHead) -> int:
     return round((time.perf_counter() - head.received_at) * 1000)
 
 
-def default_reader_factory() -> Callable[[], CardReaderLike]:
+def default_reader_factory(
+    *, recognizer: str | None = None, second_opinion: bool = True
+) -> Callable[[], CardReaderLike]:
     from airflow_provider_faceid.local.engine.card_reader import CardReader
+    from airflow_provider_faceid.local.engine.recognizer import DEFAULT_RECOGNIZER
 
-    return lambda: CardReader(intra_op_threads=1)
+    chosen = recognizer or DEFAULT_RECOGNIZER
+    return lambda: CardReader(intra_op_threads=1, recognizer=chosen, second_opinion=second_opinion)
 
 
 @dataclass(kw_only=True)
