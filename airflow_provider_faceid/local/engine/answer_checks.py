@@ -17,6 +17,7 @@ from typing import Any
 from airflow_provider_faceid import idnumber
 from airflow_provider_faceid.local.engine.back_fields import AUTHORITY_SUFFIXES
 from airflow_provider_faceid.local.engine.front_fields import ETHNIC_GROUPS
+from airflow_provider_faceid.local.engine.place_names import province_names
 
 _NAME = re.compile(r"^[\u3400-\u9fff·]{1,15}$")
 _VALIDITY = re.compile(r"^(\d{4})\.(\d{2})\.(\d{2})-(?:(\d{4})\.(\d{2})\.(\d{2})|长期)$")
@@ -51,7 +52,7 @@ def _front_checks(fields: dict[str, Any]) -> list[bool]:
         and (not valid_number or idnumber.gender_of(number) == fields.get("gender")),
         fields.get("race") in ETHNIC_GROUPS,
         birthday is not None and (not valid_number or idnumber.birthday_of(number) == birthday),
-        len(address) >= _MIN_ADDRESS and "*" not in address,
+        len(address) >= _MIN_ADDRESS and "*" not in address and address.startswith(tuple(province_names())),
         valid_number,
     ]
 

@@ -20,6 +20,7 @@ from typing import Any
 from airflow_provider_faceid.local.engine import labels as lb
 from airflow_provider_faceid.local.engine.back_fields import DATE_RANGE, parse_back
 from airflow_provider_faceid.local.engine.front_fields import BIRTHDAY, parse_front
+from airflow_provider_faceid.local.engine.levelling import levelled
 from airflow_provider_faceid.local.engine.number_reading import best_number
 from airflow_provider_faceid.local.engine.textline import TextLine
 from airflow_provider_faceid.local.engine.textnorm import normalize, normalize_dashes
@@ -33,6 +34,7 @@ def parse_card(lines: list[TextLine], *, card_size: tuple[float, float] | None =
     ``card_size`` (pixels) is known when the card was found and deskewed (or the image is a tight
     crop): text over the portrait area (stamps, watermarks) is then left out of the values.
     """
+    lines = levelled(lines)
     if detect_side(lines) == "back":
         return parse_back(lines)
     return parse_front(lines, card_size=card_size)

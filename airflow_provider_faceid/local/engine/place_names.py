@@ -61,3 +61,11 @@ def _name_at(reading: Reading, start: int, length: int, names: frozenset[str]) -
             if candidate in names:
                 return candidate
     return None
+
+
+@functools.cache
+def province_names() -> frozenset[str]:
+    """Every province-level name of the table (北京市, 内蒙古自治区, ...): an address on a card
+    always starts with one."""
+    text = resources.files("airflow_provider_faceid").joinpath("data/gbt2260.csv").read_text("utf-8")
+    return frozenset(row["name"] for row in csv.DictReader(io.StringIO(text)) if row["code"].endswith("0000"))

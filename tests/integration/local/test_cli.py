@@ -54,3 +54,33 @@ def test_serve_refuses_impossible_options_without_a_trace() -> None:
     assert completed.returncode == 2
     assert "fail_rate must be within [0, 1]" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_ocr_reads_with_either_recognizer_and_refuses_an_unknown_one(tmp_path: Path) -> None:
+    import random
+
+    from airflow_provider_faceid.local.specimens import studio_render
+    from airflow_provider_faceid.local.specimens.captures import capture
+    from airflow_provider_faceid.local.specimens.person import random_person
+
+    person = random_person(random.Random(3440))  # a TUNING_SEEDS seed used by no other test
+    sides = {
+        "front": studio_render.render_front(person, rng=random.Random(3441)),
+        "back": studio_render.render_back(person, rng=random.Random(3442)),
+    }
+    paths = []
+    for side, card in sides.items():
+        image, _ = capture(card, "clean", framing="tight", rng=random.Random(3443))
+        image.save(tmp_path / f"{side}.jpg", quality=92)
+        paths.append(str(tmp_path / f"{side}.jpg"))
+    for recognizer in ("v4", "v6"):
+        completed = run("ocr", "--recognizer", recognizer, *paths)
+        assert completed.returncode == 0, completed.stderr
+        answers = [json.loads(line) for line in completed.stdout.splitlines()]
+        assert [answer["status"] for answer in answers] == [200, 200], recognizer
+        assert [answer["answer"]["side"] for answer in answers] == list(sides), recognizer
+    completed = run("ocr", "--recognizer", "v5", *paths)
+    assert completed.returncode == 2
+    assert completed.stderr.startswith("usage: faceid-local ocr")
+    assert "invalid choice: 'v5'" in completed.stderr
+    assert completed.stdout == ""
