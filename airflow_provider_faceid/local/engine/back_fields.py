@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from airflow_provider_faceid.local.engine import labels as lb
+from airflow_provider_faceid.local.engine import place_names
 from airflow_provider_faceid.local.engine.layout import CardLayout, place_text, rows
 from airflow_provider_faceid.local.engine.number_reading import digits_for_letters
 from airflow_provider_faceid.local.engine.textline import TextLine
@@ -102,8 +103,19 @@ def _valid_date(layout: CardLayout) -> str | None:
 
 def authority_ending(text: str | None) -> str | None:
     """``text`` cut after its last authority suffix: an authority always ends with one, so what
-    follows is the red stamp overprinted on it (``...公安局印止``), not part of the name."""
+    follows is the red stamp overprinted on it (``...公安局印止``), not part of the name. A
+    remnant of the 签发机关 label in front (关兴业县公安局) goes too, when what follows it starts
+    with a place name and the whole does not (关岭... is a county)."""
     if not text:
         return text
+    for remnant in ("机关", "关"):
+        rest = text.removeprefix(remnant)
+        if rest != text and _starts_with_place(rest) and not _starts_with_place(text):
+            text = rest
+            break
     ends = [text.rfind(suffix) + len(suffix) for suffix in AUTHORITY_SUFFIXES if suffix in text]
     return text[: max(ends)] if ends else text
+
+
+def _starts_with_place(text: str) -> bool:
+    return any(text[:length] in place_names.place_names() for length in range(2, min(len(text), 12) + 1))

@@ -12,8 +12,8 @@ from airflow_provider_faceid.local.engine import labels as lb
 from airflow_provider_faceid.local.engine import surnames
 from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX
 from airflow_provider_faceid.local.engine.layout import SAME_ROW, CardLayout, joined_text, place_text, rows
-from airflow_provider_faceid.local.engine.number_reading import NumberReading, best_number
-from airflow_provider_faceid.local.engine.reading import UNSURE_BELOW, Reading
+from airflow_provider_faceid.local.engine.number_reading import REPAIRABLE_BELOW, NumberReading, best_number
+from airflow_provider_faceid.local.engine.reading import UNSURE_BELOW, Reading, vocabulary_reading
 from airflow_provider_faceid.local.engine.textline import TextLine
 
 # The 56 officially recognised groups, as the card prints them (without 族).
@@ -121,7 +121,8 @@ def _one_of(value: TextLine, choices: tuple[str, ...], *, number_hint: str | Non
 def _race(layout: CardLayout) -> str | None:
     anchor = layout.anchor(lb.RACE)
     if anchor is not None:
-        matched = _ethnic_group("".join(v.text for v in layout.right_of(anchor)))
+        value = Reading.of(layout.right_of(anchor))
+        matched = _ethnic_group(value.text) or _ethnic_group_of(value)
         if matched:
             return matched
         return joined_text(layout.right_of(anchor)) or None
@@ -151,6 +152,13 @@ def _garbled_gender_boxes(layout: CardLayout) -> list[TextLine]:
         and (not v.char_scores or v.char_scores[-1] >= UNSURE_BELOW)
         and any(v.vertical_overlap(row) >= SAME_ROW and v.right <= row.left for row in race_rows)
     ]
+
+
+def _ethnic_group_of(value: Reading) -> str | None:
+    """The group an unsure reading spells with the recogniser's own runner-ups, if exactly one."""
+    if value.text.endswith("族"):
+        value = Reading(value.text[:-1], value.scores[:-1], value.runners_up[:-1])
+    return vocabulary_reading(value, ETHNIC_GROUPS, unsure_below=REPAIRABLE_BELOW)
 
 
 def _ethnic_group(text: str) -> str | None:

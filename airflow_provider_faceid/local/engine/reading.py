@@ -66,3 +66,23 @@ class Reading:
     def starred(self) -> str:
         """The text with every unsure character shown as ``*``."""
         return "".join(c if s >= UNSURE_BELOW else "*" for c, s in zip(self.text, self.scores, strict=True))
+
+
+def vocabulary_reading(reading: Reading, vocabulary: frozenset[str], *, unsure_below: float) -> str | None:
+    """The one word of ``vocabulary`` that ``reading`` spells, letting a character the recogniser
+    scored under ``unsure_below`` stand for its own runner-up (邁 at 0.72, runner-up 达: 达斡尔).
+    None when no word or several fit: nothing outside the recogniser's two choices is used."""
+    if reading.text in vocabulary:
+        return reading.text
+    fits = [
+        word
+        for word in vocabulary
+        if len(word) == len(reading.text)
+        and all(
+            want == got or (score < unsure_below and runner == want)
+            for want, got, score, runner in zip(
+                word, reading.text, reading.scores, reading.runners_up, strict=True
+            )
+        )
+    ]
+    return fits[0] if len(fits) == 1 else None

@@ -106,3 +106,17 @@ def test_a_half_read_address_label_is_cut_off() -> None:
     lines = [box for box in lines if box.text != "住址"]
     lines = replaced(lines, 8, line("生址" + ADDRESS[0], 60, 250))
     assert parse_front(lines)["address"] == "".join(ADDRESS)
+
+
+def test_a_remnant_of_the_authority_label_is_cut_off_but_a_county_named_guan_stays() -> None:
+    remnant = [line("有效期限", 200, 470), line("2010.01.05-长期", 334, 470)]
+    assert parse_back([line("关兴业县公安局", 334, 395), *remnant])["issued_by"] == "兴业县公安局"
+    assert parse_back([line("关岭县公安局", 334, 395), *remnant])["issued_by"] == "关岭县公安局"
+
+
+def test_an_unsure_race_character_takes_its_runner_up_when_that_names_a_group() -> None:
+    base = front_lines(number=NUMBER, address=ADDRESS)
+    unsure = replaced(base, 5, line("邁斡尔", 375, 125, scores={0: 0.72}, runners={0: "达"}))
+    assert parse_front(unsure)["race"] == "达斡尔"
+    sure = replaced(base, 5, line("邁斡尔", 375, 125, runners={0: "达"}))
+    assert parse_front(sure)["race"] == "邁斡尔"
