@@ -40,7 +40,8 @@ def rescued_lines(
     left = min(line.left for line in (name, gender, race, birth) if line is not None) - height
     # The gender/race row and the name end well before the birthday's end plus a few characters;
     # further right lies the portrait, whose watermark would join the reading.
-    right = birth.right + 3 * height
+    birthday = next((v for v in layout.values if BIRTHDAY.search(v.text)), birth)
+    right = max(birth.right, birthday.right) + 3 * height
     found: list[TextLine] = []
     row = gender or race
     if fields.get("gender") is None:
@@ -56,7 +57,10 @@ def rescued_lines(
             band = _read_band(image, read, (name.center_y + birth.center_y) / 2, height, left, right)
         found += [value for line in band if (value := _gender_value(line)) is not None]
     pitch = birth.center_y - row.center_y if row is not None else 0.0
-    if fields.get("name") is None and name is None and row is not None and pitch >= _MIN_PITCH * height:
+    if fields.get("name") is None and name is not None:
+        # 姓名 read, the name not: a two-character name is often no box of its own.
+        found += _read_band(image, read, name.center_y, height, name.right, right)
+    elif fields.get("name") is None and row is not None and pitch >= _MIN_PITCH * height:
         # From the value column on: the light label print of a band reads as noise.
         column = _value_column(layout, birth)
         found += _read_band(image, read, row.center_y - pitch, height, column - height * 0.3, right)

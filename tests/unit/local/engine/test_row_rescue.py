@@ -1,0 +1,64 @@
+"""Bands of missed front rows: where they are cut, and what of their reading is kept."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from airflow_provider_faceid.local.engine.parser import parse_front
+from airflow_provider_faceid.local.engine.row_rescue import rescued_lines
+from airflow_provider_faceid.local.engine.textline import Point, TextLine
+from tests.unit.local.lines import front_lines
+
+NUMBER = "110108198904031239"  # male
+ADDRESS = ("北京市海淀区中关村大街", "27号院3号楼501室")
+IMAGE = np.full((540, 856, 3), 230, np.uint8)
+
+
+class Bands:
+    """Stands in for the recogniser: answers each band with a scripted reading, records boxes."""
+
+    def __init__(self, text: str, scores: tuple[float, ...], runners: tuple[str, ...]) -> None:
+        self.answer = (text, scores, runners)
+        self.boxes: list[tuple[Point, Point, Point, Point]] = []
+
+    def __call__(self, crop: np.ndarray, box: tuple[Point, Point, Point, Point]) -> TextLine | None:
+        self.boxes.append(box)
+        text, scores, runners = self.answer
+        return TextLine(text=text, box=box, score=min(scores), char_scores=scores, runners_up=runners)
+
+
+def without(lines: list[TextLine], *texts: str) -> list[TextLine]:
+    return [line for line in lines if line.text not in texts]
+
+
+def test_a_missed_gender_value_is_read_between_its_label_and_race() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "男")
+    fields = parse_front(lines)
+    assert fields["gender"] is None
+    bands = Bands("安", (0.4,), ("男",))
+    extra = rescued_lines(IMAGE, lines, fields, bands)
+    (left, top), (right, _), _, _ = bands.boxes[0]
+    # Between the end of 性别 (x 60 + 2 chars) and the start of 民族 (x 285), on its row.
+    assert 110 <= left <= 120 and 280 <= right <= 290 and top < 125 + 15
+    assert parse_front([*lines, *extra])["gender"] == "男"
+
+
+def test_a_band_without_either_gender_is_dropped() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "男")
+    assert rescued_lines(IMAGE, lines, parse_front(lines), Bands("安", (0.9,), ("宋",))) == []
+
+
+def test_a_missed_name_is_read_right_of_its_label() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "张三")
+    fields = parse_front(lines)
+    assert fields["name"] is None
+    bands = Bands("张三", (0.95, 0.95), ("", ""))
+    extra = rescued_lines(IMAGE, lines, fields, bands)
+    assert parse_front([*lines, *extra])["name"] == "张三"
+
+
+def test_nothing_is_read_when_every_field_is_there() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    bands = Bands("x", (1.0,), ("",))
+    assert rescued_lines(IMAGE, lines, parse_front(lines), bands) == []
+    assert bands.boxes == []
