@@ -37,7 +37,9 @@ from typing import Any
 import numpy as np
 
 from airflow_provider_faceid.local.engine.card_reader import CardReader
+from airflow_provider_faceid.local.engine.line_models import RECOGNIZERS
 from airflow_provider_faceid.local.engine.plain_reader import PlainReader
+from airflow_provider_faceid.local.engine.recognizer import DEFAULT_RECOGNIZER
 from airflow_provider_faceid.local.specimens import read_truth
 from airflow_provider_faceid.local.specimens.heldout import CAPTURES, RENDERERS, generate_set
 from airflow_provider_faceid.local.specimens.seeds import BENCHMARK_SEEDS
@@ -263,6 +265,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--show-misses", action="store_true", help="name the images of (d) and their fields")
     parser.add_argument("--json", type=Path, default=None, metavar="OUT.json", help="also write results here")
+    parser.add_argument(
+        "--recognizer", choices=RECOGNIZERS, default=DEFAULT_RECOGNIZER, help="the engine's first line model"
+    )
+    parser.add_argument("--no-second-opinion", action="store_true", help="engine without the other model")
     args = parser.parse_args(argv)
 
     cells = [
@@ -270,7 +276,9 @@ def main(argv: list[str] | None = None) -> int:
         for renderer in args.renderers
         for capture in args.captures
     ]
-    engine = CardReader(intra_op_threads=args.threads)
+    engine = CardReader(
+        intra_op_threads=args.threads, recognizer=args.recognizer, second_opinion=not args.no_second_opinion
+    )
     plain = PlainReader(intra_op_threads=args.threads)
     readings = read_all(cells, engine, plain)
     result = summary(readings, args.renderers, args.captures)
