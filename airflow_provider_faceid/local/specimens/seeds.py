@@ -6,11 +6,15 @@
   generalisation while nothing was fitted to its images.
 * ``NEVER_BELOW_BASELINE_SEEDS``: the sample of
   ``tests/integration/local/test_never_below_baseline.py``, one seed per renderer.
-* ``TUNING_SEEDS``: free for experiments, thresholds and unit tests.
+* ``TUNING_SEEDS``: free for experiments, thresholds and unit tests: 1000-1999 tuned the engine
+  on the classic generator in earlier sessions, 3000-3999 on both held-out renderers and captures.
+
+The classic generator's own older seeds (7, 11, ...) appear in the demo and in tests; they are
+neither benchmark nor tuning material any more.
 """
 
 from __future__ import annotations
 
 BENCHMARK_SEEDS: dict[str, int] = {"classic": 7101, "studio": 7201}
 NEVER_BELOW_BASELINE_SEEDS: dict[str, int] = {"classic": 7301, "studio": 7302}
-TUNING_SEEDS = range(3000, 4000)
+TUNING_SEEDS = (*range(1000, 2000), *range(3000, 4000))

@@ -11,7 +11,7 @@ from PIL import Image
 from airflow_provider_faceid.local.engine.card_reader import CardReader, ImageUnreadableError
 from airflow_provider_faceid.local.specimens.generate import generate, read_truth
 
-# Seed 11 is used by no tuning run (1000-1999) and not by the benchmark (7).
+# Seed 11 is neither a benchmark nor a tuning seed (specimens/seeds.py).
 SEED = 11
 FRONT_FIELDS = ("side", "name", "gender", "race", "birthday", "address", "id_card_number")
 BACK_FIELDS = ("side", "issued_by", "valid_date")
