@@ -9,31 +9,15 @@ and the recogniser's own second choice at each position, the only alternative th
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 import numpy as np
+
+from airflow_provider_faceid.local.engine.reading import Reading
 
 BLANK = 0
 # A blank frame whose non-blank probability mass reaches this emits its best character; that
 # character's own probability is then low, so the parser shows it as ``*`` unless it is sure.
 _RESCUE_MASS = 0.35
-
-
-@dataclass(frozen=True)
-class Decoded:
-    """One line as decoded: text, one confidence and one runner-up ("" if none) per character."""
-
-    text: str = field(repr=False)  # card content: never in reprs, logs or tracebacks
-    scores: tuple[float, ...]
-    runners_up: tuple[str, ...] = field(repr=False)
-
-    @property
-    def mean_score(self) -> float:
-        return float(np.mean(self.scores)) if self.scores else 0.0
-
-    @property
-    def min_score(self) -> float:
-        return min(self.scores, default=0.0)
 
 
 class CtcDecoder:
@@ -53,7 +37,7 @@ class CtcDecoder:
             mask[BLANK] = 1.0
             self._mask = mask
 
-    def decode(self, sequence: np.ndarray) -> Decoded:
+    def decode(self, sequence: np.ndarray) -> Reading:
         if self._mask is not None:
             masked = sequence * self._mask
             sequence = masked / np.maximum(masked.sum(axis=1, keepdims=True), 1e-12)
@@ -77,7 +61,7 @@ class CtcDecoder:
             chars.append(self.characters[label])
             scores.append(float(probs[label]))
             runners.append(self.characters[second] if second != BLANK else "")
-        return Decoded("".join(chars), tuple(scores), tuple(runners))
+        return Reading("".join(chars), tuple(scores), tuple(runners))
 
 
 def _rescued_labels(sequence: np.ndarray, characters: list[str]) -> np.ndarray:

@@ -19,7 +19,8 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from airflow_provider_faceid.local.engine.ctc import CtcDecoder, Decoded
+from airflow_provider_faceid.local.engine.ctc import CtcDecoder
+from airflow_provider_faceid.local.engine.reading import Reading
 from airflow_provider_faceid.local.engine.textnorm import TRADITIONAL_FORMS
 
 RECOGNIZERS = ("v4", "v6")
@@ -37,7 +38,7 @@ _V6_EXCLUDED = frozenset(" \u3000") | TRADITIONAL_FORMS
 class LineModel(Protocol):
     name: str
 
-    def read(self, crops: Sequence[np.ndarray]) -> list[Decoded]: ...
+    def read(self, crops: Sequence[np.ndarray]) -> list[Reading]: ...
 
 
 class V4Lines:
@@ -48,7 +49,7 @@ class V4Lines:
     def __init__(self, ocr: Any) -> None:
         self._rec = ocr.text_rec
         self._decoder = CtcDecoder(list(self._rec.postprocess_op.character))
-        self._decoded: list[Decoded] = []
+        self._decoded: list[Reading] = []
         self._rec.postprocess_op = self._capture
 
     def _capture(self, preds: np.ndarray, *_: Any, **__: Any) -> list[tuple[str, float]]:
@@ -59,14 +60,14 @@ class V4Lines:
             answers.append((decoded.text, decoded.mean_score))
         return answers
 
-    def read(self, crops: Sequence[np.ndarray]) -> list[Decoded]:
+    def read(self, crops: Sequence[np.ndarray]) -> list[Reading]:
         if not crops:
             return []
         self._decoded = []
         self._rec(list(crops))
         # text_rec decodes the crops sorted by aspect ratio (np.argsort); undo that order.
         ratios = np.array([crop.shape[1] / float(crop.shape[0]) for crop in crops])
-        ordered: list[Decoded] = [Decoded("", (), ())] * len(crops)
+        ordered: list[Reading] = [Reading("", (), ())] * len(crops)
         for position, index in enumerate(np.argsort(ratios)):
             ordered[int(index)] = self._decoded[position]
         return ordered
@@ -93,7 +94,7 @@ class V6Lines:
         self._decoder = CtcDecoder(characters, excluded=_V6_EXCLUDED)
         self._input = self._session.get_inputs()[0].name
 
-    def read(self, crops: Sequence[np.ndarray]) -> list[Decoded]:
+    def read(self, crops: Sequence[np.ndarray]) -> list[Reading]:
         return [self._decoder.decode(sequence) for sequence in self._probabilities(crops)]
 
     def _probabilities(self, crops: Sequence[np.ndarray]) -> list[np.ndarray]:

@@ -29,6 +29,14 @@ class Reading:
     scores: tuple[float, ...]
     runners_up: tuple[str, ...] = field(repr=False)
 
+    @property
+    def mean_score(self) -> float:
+        return sum(self.scores) / len(self.scores) if self.scores else 0.0
+
+    @property
+    def min_score(self) -> float:
+        return min(self.scores, default=0.0)
+
     @classmethod
     def of(cls, lines: Iterable[TextLine]) -> Reading:
         text, scores, runners = "", [], []

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from airflow_provider_faceid.local.engine.ctc import Decoded
 from airflow_provider_faceid.local.engine.line_models import RECOGNIZERS, LineModel, V4Lines, V6Lines
-from airflow_provider_faceid.local.engine.reading import UNSURE_BELOW
+from airflow_provider_faceid.local.engine.reading import UNSURE_BELOW, Reading
 from airflow_provider_faceid.local.engine.textline import Point, TextLine
 
 DEFAULT_RECOGNIZER = "v6"
@@ -92,7 +91,7 @@ class Recognizer:
             lines=lines, upside_down_share=flipped / len(boxes), vertical_share=_vertical_share(boxes)
         )
 
-    def _recognised(self, crops: list[np.ndarray]) -> list[Decoded]:
+    def _recognised(self, crops: list[np.ndarray]) -> list[Reading]:
         """The first model's readings; lines with an unsure character read again by the second,
         whose reading replaces the first when its weakest character is surer."""
         readings = self._first.read(crops)
@@ -107,7 +106,7 @@ class Recognizer:
         return readings
 
 
-def _line(decoded: Decoded, box: tuple[Point, Point, Point, Point]) -> TextLine:
+def _line(decoded: Reading, box: tuple[Point, Point, Point, Point]) -> TextLine:
     return TextLine(
         text=decoded.text,
         box=box,

@@ -56,7 +56,8 @@ _CANDIDATES: dict[FontRole, tuple[_Candidate, ...]] = {
 }
 
 
-def _family_of(path: str, index: int) -> str | None:
+def family_of(path: str, index: int) -> str | None:
+    """The family name of face ``index`` of a font file, None when it cannot be opened."""
     try:
         return ImageFont.truetype(path, size=12, index=index).getname()[0]
     except OSError:
@@ -85,11 +86,11 @@ def _fc_list() -> tuple[tuple[str, int, str, str], ...]:
 
 
 def _locate(candidate: _Candidate, *, bold: bool) -> tuple[str, int] | None:
-    if Path(candidate.path).is_file() and _family_of(candidate.path, candidate.index) == candidate.family:
+    if Path(candidate.path).is_file() and family_of(candidate.path, candidate.index) == candidate.family:
         return candidate.path, candidate.index
     for file, index, family, style in _fc_list():
         wanted_style = family == candidate.family and ("Bold" in style) == bold and "Oblique" not in style
-        if wanted_style and _family_of(file, index) == candidate.family:
+        if wanted_style and family_of(file, index) == candidate.family:
             return file, index
     return None
 

@@ -72,8 +72,11 @@ def _rng(seed: int, *parts: object) -> random.Random:
     return random.Random(":".join(("faceid-specimen", str(seed), *map(str, parts))))
 
 
-def _write(image: Image.Image, path: Path, *, exif_orientation: int | None) -> None:
-    options: dict[str, Any] = {"quality": JPEG_QUALITY}
+def write_jpeg(
+    image: Image.Image, path: Path, *, exif_orientation: int | None, quality: int = JPEG_QUALITY
+) -> None:
+    """Save ``image`` as JPEG, with an EXIF orientation tag when given (a phone's sideways frame)."""
+    options: dict[str, Any] = {"quality": quality}
     if exif_orientation is not None:
         exif = Image.Exif()
         exif[_EXIF_ORIENTATION_TAG] = exif_orientation
@@ -108,7 +111,7 @@ def generate(*, count: int, out_dir: Path, seed: int = 0, degrade: bool = False)
             image, degradation, orientation = chain.image, chain.steps, chain.exif_orientation
         stem = specimen_name(seed=seed, index=index)
         image_path = out_dir / f"{stem}.jpg"
-        _write(image, image_path, exif_orientation=orientation)
+        write_jpeg(image, image_path, exif_orientation=orientation)
         truth = ground_truth(person, side=side_name, degradation=degradation)
         (out_dir / f"{stem}.json").write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", "utf-8")
         paths.append(image_path)

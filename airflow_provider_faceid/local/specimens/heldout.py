@@ -28,14 +28,13 @@ from airflow_provider_faceid.local.specimens import captures
 from airflow_provider_faceid.local.specimens import render as classic
 from airflow_provider_faceid.local.specimens import studio_render as studio
 from airflow_provider_faceid.local.specimens.captures import CAPTURES, FRAMINGS
-from airflow_provider_faceid.local.specimens.generate import ground_truth
+from airflow_provider_faceid.local.specimens.generate import ground_truth, write_jpeg
 from airflow_provider_faceid.local.specimens.person import Person, random_person
 
 __all__ = ["CAPTURES", "RENDERERS", "generate_set", "heldout_name", "holder", "main"]
 
 RENDERERS = ("classic", "studio")
 JPEG_QUALITY = 92
-_EXIF_ORIENTATION_TAG = 0x0112
 
 # Groups the weighted draw in person.py almost never yields; a held-out set should still see them.
 RARE_GROUPS = ("达斡尔", "仫佬", "柯尔克孜", "鄂伦春", "维吾尔")
@@ -88,15 +87,6 @@ def _render(renderer: str, person: Person, side: str, rng: random.Random) -> Ima
     return studio.render_front(person, rng=rng) if side == "front" else studio.render_back(person, rng=rng)
 
 
-def _write_image(image: Image.Image, path: Path, exif_orientation: int | None) -> None:
-    options: dict[str, Any] = {"quality": JPEG_QUALITY}
-    if exif_orientation is not None:
-        exif = Image.Exif()
-        exif[_EXIF_ORIENTATION_TAG] = exif_orientation
-        options["exif"] = exif.tobytes()
-    image.save(path, "JPEG", **options)
-
-
 def _truth(person: Person, side: str, renderer: str, description: dict[str, Any]) -> dict[str, Any]:
     steps = None if description["kind"] == "clean" else [description]
     truth = ground_truth(person, side=side, degradation=steps)
@@ -125,7 +115,9 @@ def generate_set(*, renderer: str, capture: str, count: int, seed: int, out_dir:
         )
         stem = heldout_name(renderer=renderer, capture=capture, seed=seed, index=index)
         image_path = out_dir / f"{stem}.jpg"
-        _write_image(image, image_path, description.get("exif_orientation"))
+        write_jpeg(
+            image, image_path, exif_orientation=description.get("exif_orientation"), quality=JPEG_QUALITY
+        )
         truth = _truth(person, side, renderer, description)
         (out_dir / f"{stem}.json").write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", "utf-8")
         paths.append(image_path)

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
+from airflow_provider_faceid.local.specimens.fonts import family_of
 from airflow_provider_faceid.local.specimens.person import Person, text_units
 
 __all__ = [
@@ -86,17 +87,10 @@ _NUMBER_FAMILIES = ("DejaVu Sans Mono", "WenQuanYi Micro Hei Mono")
 _FALLBACK_FAMILIES = ("WenQuanYi Micro Hei", "Droid Sans Fallback")
 
 
-def _family_at(path: str, index: int) -> str | None:
-    try:
-        return ImageFont.truetype(path, size=12, index=index).getname()[0]
-    except OSError:
-        return None
-
-
 @functools.cache
 def _face_file(family: str) -> tuple[str, int]:
     known = _KNOWN_PATHS.get(family)
-    if known is not None and Path(known[0]).is_file() and _family_at(*known) == family:
+    if known is not None and Path(known[0]).is_file() and family_of(*known) == family:
         return known
     binary = shutil.which("fc-list")
     if binary is not None:
@@ -109,7 +103,7 @@ def _face_file(family: str) -> tuple[str, int]:
         ).stdout
         for line in out.splitlines():
             path, _, index = line.partition("|")
-            if index.isdigit() and _family_at(path, int(index)) == family:
+            if index.isdigit() and family_of(path, int(index)) == family:
                 return path, int(index)
     raise StudioFontError(
         f"the studio renderer needs the font {family!r}; install the Debian packages "
