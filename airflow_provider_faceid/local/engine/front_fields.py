@@ -241,7 +241,9 @@ def _off_portrait(lines: list[TextLine], card_size: tuple[float, float] | None) 
     width, height = card_size
     left = (PHOTO_BOX[0] - _PORTRAIT_MARGIN) * width
     bottom = (PHOTO_BOX[3] + _PORTRAIT_MARGIN) * height
-    return [line for line in lines if not ((line.left + line.right) / 2 >= left and line.center_y <= bottom)]
+    # By the box's left edge, not its centre: a value starts in the value column and may run on
+    # under the portrait's edge (a long number line on a card printed a little high).
+    return [line for line in lines if not (line.left >= left and line.center_y <= bottom)]
 
 
 def _address(layout: CardLayout) -> str | None:

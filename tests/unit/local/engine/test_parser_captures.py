@@ -4,6 +4,7 @@ boxes beside values, label remnants (synthetic OCR output, no engine)."""
 from __future__ import annotations
 
 from airflow_provider_faceid.local.engine.parser import parse_back, parse_front
+from airflow_provider_faceid.local.engine.textline import TextLine
 from tests.unit.local.lines import front_lines, line
 
 NUMBER = "110108198904031239"  # valid, born 1989-04-03, male
@@ -120,3 +121,13 @@ def test_an_unsure_race_character_takes_its_runner_up_when_that_names_a_group() 
     assert parse_front(unsure)["race"] == "达斡尔"
     sure = replaced(base, 5, line("邁斡尔", 375, 125, runners={0: "达"}))
     assert parse_front(sure)["race"] == "邁斡尔"
+
+
+def test_a_number_running_under_the_portrait_edge_on_a_card_printed_high_is_kept() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    lines = [box for box in lines if box.text != NUMBER]
+    # Starts in the value column, centre right of the portrait's left edge, row above its bottom.
+    high_number = TextLine.from_rect(NUMBER, 292, 379, 778, 408, score=0.99)
+    assert (high_number.left + high_number.right) / 2 > 0.624 * 856
+    fields = parse_front([*lines, high_number, line("样本", 600, 120)], card_size=(856.0, 540.0))
+    assert fields["id_card_number"] == NUMBER
