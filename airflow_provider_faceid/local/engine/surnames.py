@@ -31,13 +31,24 @@ COMPOUND_SURNAMES = frozenset(
 )  # fmt: skip
 
 
+# Glyphs the recogniser reads out of label-to-value gaps; none is a surname.
+_STROKES = frozenset("一丨|-_—~")
+
+
+def _starts_with_surname(text: str) -> bool:
+    return text[:1] in SURNAMES or text[:2] in COMPOUND_SURNAMES
+
+
 def checked_name(reading: Reading) -> Reading:
     """``reading`` with its first character swapped for the runner-up when only that is a surname.
 
     The swapped character keeps the first choice's confidence: the list decides between the two
     readings, it does not make either more certain.
     """
-    if not reading.text or reading.text[0] in SURNAMES or reading.text[:2] in COMPOUND_SURNAMES:
+    if reading.text[:1] in _STROKES and _starts_with_surname(reading.text[1:]):
+        # A dash read out of the gap between 姓名 and the name: no name starts with one.
+        reading = Reading(reading.text[1:], reading.scores[1:], reading.runners_up[1:])
+    if not reading.text or _starts_with_surname(reading.text):
         return reading
     runner = reading.runners_up[0] if reading.runners_up else ""
     if runner not in SURNAMES:

@@ -131,3 +131,8 @@ def test_a_number_running_under_the_portrait_edge_on_a_card_printed_high_is_kept
     assert (high_number.left + high_number.right) / 2 > 0.624 * 856
     fields = parse_front([*lines, high_number, line("样本", 600, 120)], card_size=(856.0, 540.0))
     assert fields["id_card_number"] == NUMBER
+
+
+def test_a_sure_dash_box_between_the_name_label_and_a_surname_is_dropped() -> None:
+    lines = [*front_lines(number=NUMBER, address=ADDRESS), line("一", 125, 62, score=0.53)]
+    assert parse_front(lines)["name"] == "张三"
