@@ -21,7 +21,7 @@ import numpy as np
 
 from airflow_provider_faceid.local.engine.ctc import CtcDecoder
 from airflow_provider_faceid.local.engine.reading import Reading
-from airflow_provider_faceid.local.engine.textnorm import TRADITIONAL_FORMS
+from airflow_provider_faceid.local.engine.textnorm import traditional_only_forms
 
 RECOGNIZERS = ("v4", "v6")
 _V6_MODEL = "PP-OCRv6_rec_small.onnx"
@@ -29,10 +29,10 @@ _V6_MODEL = "PP-OCRv6_rec_small.onnx"
 _LINE_HEIGHT = 48
 _MIN_WIDTH = 320
 _BATCH = 6
-# v6 reads spaces into the gaps of a card's spaced-out print four times as often as v4, and
-# scores some Simplified characters lower for their Traditional twin (别 0.63, runner-up 別): it
-# may answer neither.
-_V6_EXCLUDED = frozenset(" \u3000") | TRADITIONAL_FORMS
+# v6 reads spaces into the gaps of a card's spaced-out print four times as often as v4, answers a
+# Traditional form now and then (壯 for 壮) and scores some Simplified characters lower for their
+# Traditional twin (别 0.63, runner-up 別): it may answer neither spaces nor Traditional forms.
+_SPACES = frozenset(" \u3000")
 
 
 class LineModel(Protocol):
@@ -91,7 +91,7 @@ class V6Lines:
         )
         meta = self._session.get_modelmeta().custom_metadata_map
         characters = ["blank", *meta["character"].splitlines(), " "]
-        self._decoder = CtcDecoder(characters, excluded=_V6_EXCLUDED)
+        self._decoder = CtcDecoder(characters, excluded=_SPACES | traditional_only_forms())
         self._input = self._session.get_inputs()[0].name
 
     def read(self, crops: Sequence[np.ndarray]) -> list[Reading]:

@@ -8,7 +8,9 @@ mapped: a general converter would rewrite rare characters that really appear in 
 
 from __future__ import annotations
 
+import functools
 import unicodedata
+from importlib import resources
 
 # Traditional -> Simplified for characters common on ID cards (labels, place names, 公安局,
 # frequent name/address characters). Extend when a specimen shows a new one.
@@ -25,9 +27,25 @@ _SIMPLIFIED_FORMS = (
     "岗宾飞鹤鹰麦万与个为来时杰辉涛鹏轩莹洁娇爱莲瑶艺忆仪宽庙届布净满侨维尔锡伦温"
 )
 _SIMPLIFIED = str.maketrans(_TRADITIONAL, _SIMPLIFIED_FORMS)
-# The Traditional forms above that are not also Simplified ones: a recogniser may be kept from
-# answering them at all (see ctc.CtcDecoder).
-TRADITIONAL_FORMS = frozenset(_TRADITIONAL) - frozenset(_SIMPLIFIED_FORMS)
+
+
+@functools.cache
+def traditional_only_forms() -> frozenset[str]:
+    """Characters that are Traditional forms and never Simplified ones (壯, 別, 漢; not 乾 or 於,
+    which Simplified text uses too), from OpenCC's character tables: what a mainland card never
+    prints, so a recogniser may be kept from answering them at all (see ctc.CtcDecoder)."""
+    tables = resources.files("opencc").joinpath("dictionary")
+    to_simplified: dict[str, list[str]] = {}
+    simplified: set[str] = set(_SIMPLIFIED_FORMS)
+    for line in tables.joinpath("TSCharacters.txt").read_text("utf-8").splitlines():
+        traditional, forms = line.split("\t", 1)
+        to_simplified[traditional] = forms.split()
+        simplified.update(forms.split())
+    for line in tables.joinpath("STCharacters.txt").read_text("utf-8").splitlines():
+        simplified.add(line.split("\t", 1)[0])
+    listed = {t for t, forms in to_simplified.items() if t not in forms}
+    return frozenset((listed | set(_TRADITIONAL)) - simplified)
+
 
 # Punctuation that never belongs to a card value but that the recogniser reads out of
 # guilloche strokes or label spacing ("住：址"); dropped. "-", ".", "·" and brackets stay: they

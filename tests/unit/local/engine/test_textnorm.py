@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from airflow_provider_faceid.local.engine.textnorm import normalize, normalize_dashes
+from airflow_provider_faceid.local.engine.textnorm import normalize, normalize_dashes, traditional_only_forms
 
 
 def test_full_width_ascii_and_spaces() -> None:
@@ -22,3 +22,10 @@ def test_noise_punctuation_is_dropped_but_value_punctuation_kept() -> None:
 
 def test_dashes() -> None:
     assert normalize_dashes("2016.02.29—2036.02.29") == "2016.02.29-2036.02.29"
+
+
+def test_traditional_only_forms_leave_out_characters_simplified_text_uses_too() -> None:
+    forms = traditional_only_forms()
+    assert {"壯", "別", "漢", "裡", "後", "髮"} <= forms
+    # Simplified forms, and Traditional-looking characters that Simplified text (and names) use.
+    assert not {"壮", "别", "汉", "乾", "於", "干", "彧", "堃", "喆"} & forms
