@@ -30,7 +30,8 @@ ETHNIC_GROUPS = frozenset(
 _PORTRAIT_MARGIN = 0.03
 # A 民族 box whose label was garbled but whose 族 survived: up to two label characters, 族, the
 # group and nothing after it (土家族苗族自治县 in an address goes on, so it never matches).
-_GARBLED_RACE = re.compile(r"^.{0,2}族([\u4e00-\u9fff]{1,4})$")
+# 民 followed by one garbled character (民展汉) is the same box with 族 lost instead.
+_GARBLED_RACE = re.compile(r"^(?:.{0,2}族|民.)([\u4e00-\u9fff]{1,4})$")
 BIRTHDAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
 # A digit read this unsure in a birthday may be a phantom in the spacing (see _without_unsure_digits).
 _UNSURE_DIGIT = 0.7
@@ -204,7 +205,8 @@ def _without_unsure_digits(reading: Reading) -> list[str]:
     for dropped in range(len(unsure) + 1):
         for combination in itertools.combinations(unsure, dropped):
             texts.append("".join(c for i, c in enumerate(reading.text) if i not in combination))
-    return texts
+    # A dot read into the gap before a number (5月.19日): no birthday holds one.
+    return [text.replace(".", "") for text in texts]
 
 
 def _birthday_fields(match: re.Match[str], number: str | None) -> dict[str, str]:

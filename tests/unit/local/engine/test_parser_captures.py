@@ -136,3 +136,11 @@ def test_a_number_running_under_the_portrait_edge_on_a_card_printed_high_is_kept
 def test_a_sure_dash_box_between_the_name_label_and_a_surname_is_dropped() -> None:
     lines = [*front_lines(number=NUMBER, address=ADDRESS), line("一", 125, 62, score=0.53)]
     assert parse_front(lines)["name"] == "张三"
+
+
+def test_a_dot_read_into_the_birthday_and_a_garbled_race_label_with_its_zu_lost() -> None:
+    base = [box for box in front_lines(number=NUMBER, address=ADDRESS) if box.text not in ("民族", "汉")]
+    lines = replaced(base, 5, line("出生1989年4月.3日", 60, 190))
+    fields = parse_front([*lines, line("民展汉", 285, 125, scores={1: 0.21})])
+    assert fields["birthday"] == {"year": "1989", "month": "4", "day": "3"}
+    assert fields["race"] == "汉"
