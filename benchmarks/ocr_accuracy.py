@@ -284,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     result = summary(readings, args.renderers, args.captures)
     seeds = {renderer: BENCHMARK_SEEDS[renderer] for renderer in args.renderers}
     print(f"specimens: {len(readings)} ({args.count} per cell, seeds {seeds}) in {args.dir}")
+    opinion = "off" if args.no_second_opinion else "on"
+    print(f"engine: recognizer {args.recognizer}, second opinion {opinion}; plain: RapidOCR() defaults")
     print_report(result, args.renderers, show_misses=args.show_misses)
     if args.json is not None:
         meta = {"count": args.count, "threads": args.threads, "seeds": seeds, "captures": args.captures}
