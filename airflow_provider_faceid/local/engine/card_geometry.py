@@ -43,13 +43,15 @@ class CardView:
     to_source: np.ndarray
     source_size: tuple[int, int]
     found_quad: bool
+    # A view cut to the text read (text_fit): never taken for the card, whatever its ratio.
+    fitted: bool = False
 
     @property
     def card_size(self) -> tuple[float, float] | None:
         """Width and height of the card in view pixels, when the view is known to be the card."""
         h, w = self.image.shape[:2]
         low, high = _TIGHT_CROP_RATIO
-        if self.found_quad or low <= w / h <= high:
+        if self.found_quad or (not self.fitted and low <= w / h <= high):
             return float(w), float(h)
         return None
 
@@ -67,7 +69,7 @@ class CardView:
             2: np.array([[-1, 0, w - 1], [0, -1, h - 1], [0, 0, 1]], dtype=np.float64),
             3: np.array([[0, -1, w - 1], [1, 0, 0], [0, 0, 1]], dtype=np.float64),
         }[turns]
-        return CardView(turned, self.to_source @ back, self.source_size, self.found_quad)
+        return CardView(turned, self.to_source @ back, self.source_size, self.found_quad, self.fitted)
 
     def to_source_normalized(self, points: np.ndarray) -> list[tuple[float, float]]:
         """Card-view pixel points -> source image coordinates as shares of its width/height."""
@@ -110,7 +112,9 @@ def find_card_quad(bgr: np.ndarray) -> np.ndarray | None:
     None when no card-shaped quadrilateral stands out."""
     h, w = bgr.shape[:2]
     scale = min(1.0, _SEARCH_SIDE / max(h, w))
-    small = cv2.resize(bgr, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    # At least a pixel a side: a 2x3000 strip would otherwise ask for a zero-height copy.
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
     gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
     blurred = cv2.GaussianBlur(gray, (5, 5), 0)
     # Low Canny thresholds: a card on a table of similar tone still leaves a faint edge.

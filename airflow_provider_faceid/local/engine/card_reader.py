@@ -99,6 +99,7 @@ class CardReader:
         frame = frame_view(bgr)
         found = quad_view(bgr)
         views: list[CardView] = [frame]
+        quad = frame
         if found is not None:
             quad, share = found
             views = [quad, frame] if share >= _PHOTO_OF_A_CARD else [frame, quad]
@@ -113,9 +114,9 @@ class CardReader:
                 best = max(best, self._attempt(fitted), key=lambda attempt: attempt.rank)
         fields = dict(best.fields)
         if fields["side"] == "front":
-            # The portrait box is known relative to the card: the found card, else the frame
-            # taken as a tight crop.
-            card = best.view if best.view.card_size is not None else frame
+            # The portrait box is known relative to the card: the view read if it is the card,
+            # else the found quadrilateral, else the frame taken as a tight crop.
+            card = best.view if best.view.card_size is not None else quad
             fields["head_rect"] = head_rect(card)
         if legality:
             fields["legality"] = legality_of(best.view.image, best.recognition.lines)

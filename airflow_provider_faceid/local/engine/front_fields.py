@@ -12,8 +12,13 @@ from airflow_provider_faceid.local.engine import labels as lb
 from airflow_provider_faceid.local.engine import surnames
 from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX
 from airflow_provider_faceid.local.engine.layout import SAME_ROW, CardLayout, joined_text, place_text, rows
-from airflow_provider_faceid.local.engine.number_reading import REPAIRABLE_BELOW, NumberReading, best_number
-from airflow_provider_faceid.local.engine.reading import UNSURE_BELOW, Reading, vocabulary_reading
+from airflow_provider_faceid.local.engine.number_reading import NumberReading, best_number
+from airflow_provider_faceid.local.engine.reading import (
+    REPAIRABLE_BELOW,
+    UNSURE_BELOW,
+    Reading,
+    vocabulary_reading,
+)
 from airflow_provider_faceid.local.engine.textline import TextLine
 
 # The 56 officially recognised groups, as the card prints them (without 族).
@@ -110,10 +115,12 @@ def _one_of(value: TextLine, choices: tuple[str, ...], *, number_hint: str | Non
     and second choice are both allowed, the number decides (an OCR tie, not an invention)."""
     for index, char in enumerate(value.text):
         runner = value.runners_up[index] if index < len(value.runners_up) else ""
-        readings = [c for c in (char, runner) if c in choices]
+        score = value.char_scores[index] if index < len(value.char_scores) else value.score
+        # The second choice counts only where the first was unsure: a sure 另 is no 男.
+        readings = [c for c in (char, runner if score < REPAIRABLE_BELOW else "") if c in choices]
         if not readings:
             continue
-        if number_hint in readings and value.char_scores and value.char_scores[index] < UNSURE_BELOW:
+        if number_hint in readings and score < UNSURE_BELOW:
             return number_hint
         return readings[0]
     return None
@@ -195,8 +202,9 @@ def _birthday(layout: CardLayout, number: str | None) -> dict[str, str] | None:
 
 
 def _without_unsure_digits(reading: Reading) -> list[str]:
-    """The text as read, then without unsure digits (fewest dropped first): the recogniser reads
-    a "1" into the wide gaps of "2002 年 8 月 8 日" with low confidence, and 8 becomes 18."""
+    """The text as read, then without unsure digits (fewest dropped first), then with one unsure
+    digit as its runner-up: the recogniser reads a "1" into the wide gaps of "2002 年 8 月 8 日"
+    with low confidence, and 8 becomes 18."""
     unsure = [
         i for i, (c, s) in enumerate(zip(reading.text, reading.scores, strict=True))
         if c.isdigit() and s < _UNSURE_DIGIT
@@ -205,21 +213,20 @@ def _without_unsure_digits(reading: Reading) -> list[str]:
     for dropped in range(len(unsure) + 1):
         for combination in itertools.combinations(unsure, dropped):
             texts.append("".join(c for i, c in enumerate(reading.text) if i not in combination))
+    for index in unsure:
+        # Or an unsure digit read as the recogniser's own second choice (3 -> 8 on a blurred card).
+        runner = reading.runners_up[index]
+        if runner.isdigit() and reading.scores[index] < REPAIRABLE_BELOW:
+            texts.append(reading.text[:index] + runner + reading.text[index + 1 :])
     # A dot read into the gap before a number (5月.19日): no birthday holds one.
     return [text.replace(".", "") for text in texts]
 
 
 def _birthday_fields(match: re.Match[str], number: str | None) -> dict[str, str]:
+    """The date as read, without leading zeros. Never rewritten from the number: a birthday that
+    disagrees with it is what validation downstream must see."""
     year, month, day = (int(g) for g in match.groups())
-    read = _real_date(year, month, day)
-    from_number = idnumber.birthday_of(number) if number and idnumber.is_valid(number) else None
-    if read is None and from_number is not None and _one_digit_apart((year, month, day), from_number):
-        # The reading is not a date but differs from the number's birthday in a single digit:
-        # the number (checksum-verified) breaks the tie.
-        read = from_number
-    if read is None:
-        return {"year": str(year), "month": str(month), "day": str(day)}
-    return {"year": str(read.year), "month": str(read.month), "day": str(read.day)}
+    return {"year": str(year), "month": str(month), "day": str(day)}
 
 
 def _real_date(year: int, month: int, day: int) -> dt.date | None:
@@ -227,12 +234,6 @@ def _real_date(year: int, month: int, day: int) -> dt.date | None:
         return dt.date(year, month, day)
     except ValueError:
         return None
-
-
-def _one_digit_apart(read: tuple[int, int, int], date: dt.date) -> bool:
-    left = f"{read[0]:04d}{read[1]:02d}{read[2]:02d}"
-    right = date.strftime("%Y%m%d")
-    return len(left) == len(right) and sum(a != b for a, b in zip(left, right, strict=True)) == 1
 
 
 def _off_portrait(lines: list[TextLine], card_size: tuple[float, float] | None) -> list[TextLine]:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from airflow_provider_faceid import idnumber
+from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
 from airflow_provider_faceid.local.engine.textline import TextLine
 
 NUMBER_LENGTH = 18
@@ -25,10 +26,7 @@ _AS_DIGIT = str.maketrans(
 # A printed run this long is a number even when it is not 18 characters: first-generation cards
 # print 15, misprints and forgeries 17 or 19. Date ranges never qualify: their digits are cut by
 # dots and dashes.
-_PRINTED_RUN = re.compile(r"[0-9X]{15,20}")
-# Only characters the recogniser scored below this may be replaced by its runner-up: a confident
-# read of an invalid number is what the card prints.
-REPAIRABLE_BELOW = 0.75
+_PRINTED_RUN = re.compile(r"[0-9X]{15,}")
 
 
 def digits_for_letters(text: str) -> str:

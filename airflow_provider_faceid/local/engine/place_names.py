@@ -14,7 +14,7 @@ import functools
 import io
 from importlib import resources
 
-from airflow_provider_faceid.local.engine.reading import Reading
+from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, Reading
 
 # Two-character names (珙县, 易县) are too easy to hit by a one-character change; they only
 # confirm, they never repair.
@@ -56,7 +56,7 @@ def _name_at(reading: Reading, start: int, length: int, names: frozenset[str]) -
         return None
     for offset in range(length):
         runner = reading.runners_up[start + offset]
-        if runner:
+        if runner and reading.scores[start + offset] < REPAIRABLE_BELOW:
             candidate = window[:offset] + runner + window[offset + 1 :]
             if candidate in names:
                 return candidate

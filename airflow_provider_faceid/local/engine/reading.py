@@ -15,6 +15,10 @@ from airflow_provider_faceid.local.engine.textline import TextLine
 # characters it is unsure of. On the tuning specimens (seeds 1000-1002) wrong characters scored
 # mostly below 0.5 and right ones above 0.8.
 UNSURE_BELOW = 0.5
+# Only a character the recogniser scored below this may be replaced by its own runner-up (a
+# number's digit, a surname, a place name, a group name, a gender): a confident reading is what
+# the card prints, even when it breaks a rule.
+REPAIRABLE_BELOW = 0.75
 _EDGE_NOISE = frozenset("·.-")
 # Strokes the recogniser reads out of the gap between a label and its value ("姓名一周鹏彬", the
 # 一 at 0.05): dropped at either end, but only when unsure, since 一 starts real values (一组).

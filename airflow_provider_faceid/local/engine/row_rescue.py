@@ -16,6 +16,7 @@ import numpy as np
 from airflow_provider_faceid.local.engine import labels as lb
 from airflow_provider_faceid.local.engine.front_fields import BIRTHDAY
 from airflow_provider_faceid.local.engine.layout import CardLayout
+from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
 from airflow_provider_faceid.local.engine.textline import Point, TextLine
 
 ReadLine = Callable[[np.ndarray, tuple[Point, Point, Point, Point]], "TextLine | None"]
@@ -68,12 +69,13 @@ def rescued_lines(
 
 
 def _gender_value(band: TextLine) -> TextLine | None:
-    """The band's last character read as 男 or 女, first or second choice, as a line of its own:
+    """The band's last character read as 男 or 女 (or unsure with that runner-up), as a line of its own:
     the faint label print before it reads as noise, and the gender parser weighs the two choices
     of a lone box (the field can print nothing else)."""
     for index in range(len(band.text) - 1, -1, -1):
         runner = band.runners_up[index] if index < len(band.runners_up) else ""
-        if band.text[index] in "男女" or runner in ("男", "女"):
+        unsure = index < len(band.char_scores) and band.char_scores[index] < REPAIRABLE_BELOW
+        if band.text[index] in "男女" or (unsure and runner in ("男", "女")):
             return lb.sub_line(band, index, index + 1)
     return None
 

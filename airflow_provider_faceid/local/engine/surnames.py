@@ -7,7 +7,7 @@ taken; nothing outside the recogniser's two readings is ever filled in.
 
 from __future__ import annotations
 
-from airflow_provider_faceid.local.engine.reading import Reading
+from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, Reading
 
 # Single-character surnames, the most frequent few hundred plus rarer ones seen on cards.
 SURNAMES = frozenset(
@@ -51,6 +51,7 @@ def checked_name(reading: Reading) -> Reading:
     if not reading.text or _starts_with_surname(reading.text):
         return reading
     runner = reading.runners_up[0] if reading.runners_up else ""
-    if runner not in SURNAMES:
+    if runner not in SURNAMES or reading.scores[0] >= REPAIRABLE_BELOW:
+        # A sure reading of a rare surname (禤) stays as read.
         return reading
     return Reading(runner + reading.text[1:], reading.scores, reading.runners_up)

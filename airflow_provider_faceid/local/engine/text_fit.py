@@ -60,7 +60,9 @@ def text_fitted_view(view: CardView, lines: list[TextLine]) -> CardView | None:
     image = cv2.warpAffine(
         view.image, forward[:2], size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
     )
-    return CardView(image, view.to_source @ np.linalg.inv(forward), view.source_size, found_quad=False)
+    return CardView(
+        image, view.to_source @ np.linalg.inv(forward), view.source_size, found_quad=False, fitted=True
+    )
 
 
 def _line_height(line: TextLine) -> float:

@@ -61,3 +61,8 @@ def test_a_tight_crop_is_the_card_itself() -> None:
     assert not view.found_quad
     assert view.card_size == (float(CARD_WIDTH), float(CARD_HEIGHT))
     assert card_view(np.full((1000, 1000, 3), 235, np.uint8)).card_size is None
+
+
+def test_a_strip_too_thin_to_scale_down_finds_no_card() -> None:
+    assert find_card_quad(np.full((2, 3000, 3), 255, np.uint8)) is None
+    assert find_card_quad(np.full((3000, 2, 3), 255, np.uint8)) is None

@@ -105,9 +105,12 @@ def test_gender_is_not_taken_from_the_number_when_the_reading_is_sure() -> None:
     assert parse_front(lines)["gender"] == "女"
 
 
-def test_birthday_that_is_no_date_and_one_digit_off_the_number_takes_the_number() -> None:
+def test_a_birthday_that_is_no_date_comes_back_as_read_not_from_the_number() -> None:
     lines = front_lines(number=NUMBER, address=ADDRESS)
     lines[7] = line("1989年4月33日", 150, 190)
+    assert parse_front(lines)["birthday"] == {"year": "1989", "month": "4", "day": "33"}
+    # An unsure digit may be its own runner-up.
+    lines[7] = line("1989年4月33日", 150, 190, scores={7: 0.5}, runners={7: "0"})
     assert parse_front(lines)["birthday"] == {"year": "1989", "month": "4", "day": "3"}
 
 
@@ -173,8 +176,10 @@ def test_place_name_is_repaired_from_the_runner_up() -> None:
     fields = parse_back(back_lines(("西阳土家族苗族自治县公安局",), "2005.04.01-2015.04.01"))
     assert fields["issued_by"] == "西阳土家族苗族自治县公安局"  # no runner-up: kept as read
     lines = back_lines(("x",), "2005.04.01-2015.04.01")
-    lines[3] = line("西阳土家族苗族自治县公安局", 334, 395, runners={0: "酉"})
+    lines[3] = line("西阳土家族苗族自治县公安局", 334, 395, scores={0: 0.6}, runners={0: "酉"})
     assert parse_back(lines)["issued_by"] == "酉阳土家族苗族自治县公安局"
+    lines[3] = line("西阳土家族苗族自治县公安局", 334, 395, runners={0: "酉"})
+    assert parse_back(lines)["issued_by"] == "西阳土家族苗族自治县公安局"  # read sure: kept
 
 
 def test_side_detection() -> None:
@@ -193,8 +198,10 @@ def test_address_without_its_label_lies_between_birthday_and_number_rows() -> No
 
 def test_surname_runner_up_wins_only_when_the_first_choice_is_no_surname() -> None:
     lines = front_lines(number=NUMBER, address=ADDRESS)
-    lines[1] = line("洗振玉", 150, 60, runners={0: "冼"})
+    lines[1] = line("洗振玉", 150, 60, scores={0: 0.6}, runners={0: "冼"})
     assert parse_front(lines)["name"] == "冼振玉"
+    lines[1] = line("禤海", 150, 60, runners={0: "谭"})
+    assert parse_front(lines)["name"] == "禤海"  # a sure rare surname stays as read
     lines[1] = line("余鹏", 150, 60, runners={0: "佘"})
     assert parse_front(lines)["name"] == "余鹏"
     lines[1] = line("令狐兵", 150, 60, runners={0: "冷"})

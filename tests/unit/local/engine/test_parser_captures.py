@@ -144,3 +144,10 @@ def test_a_dot_read_into_the_birthday_and_a_garbled_race_label_with_its_zu_lost(
     fields = parse_front([*lines, line("民展汉", 285, 125, scores={1: 0.21})])
     assert fields["birthday"] == {"year": "1989", "month": "4", "day": "3"}
     assert fields["race"] == "汉"
+
+
+def test_a_sure_character_is_never_swapped_for_its_runner_up_gender() -> None:
+    lines = replaced(front_lines(number=NUMBER, address=ADDRESS), 3, line("另", 150, 125, runners={0: "男"}))
+    assert parse_front(lines)["gender"] is None
+    lines = replaced(lines, 3, line("另", 150, 125, scores={0: 0.4}, runners={0: "男"}))
+    assert parse_front(lines)["gender"] == "男"

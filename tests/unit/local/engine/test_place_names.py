@@ -28,8 +28,10 @@ def test_an_unsure_character_inside_a_place_name_is_confirmed() -> None:
 
 
 def test_runner_up_completing_a_long_name_repairs_it() -> None:
-    read = reading("重庆市西阳土家族苗族自治县", runners={3: "酉"})
+    read = reading("重庆市西阳土家族苗族自治县", scores={3: 0.6}, runners={3: "酉"})
     assert checked(read).text == "重庆市酉阳土家族苗族自治县"
+    sure = reading("重庆市西阳土家族苗族自治县", runners={3: "酉"})
+    assert checked(sure).text == "重庆市西阳土家族苗族自治县"
 
 
 def test_nothing_outside_first_and_second_choices_is_filled_in() -> None:
