@@ -41,7 +41,9 @@ BIRTHDAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
 # A digit read this unsure in a birthday may be a phantom in the spacing (see _without_unsure_digits).
 _UNSURE_DIGIT = 0.7
 _MAX_UNSURE_DIGITS = 4
-_NOT_NAME = re.compile(r"[\d.,:;()\[\]/\\]")
+# Boxes with these are no name: digits, punctuation, Latin letters (a SPECIMEN watermark; names of
+# every group are written in Chinese characters, minority names with a middle dot).
+_NOT_NAME = re.compile(r"[\d.,:;()\[\]/\\A-Za-z]")
 
 
 def parse_front(lines: list[TextLine], *, card_size: tuple[float, float] | None = None) -> dict[str, Any]:

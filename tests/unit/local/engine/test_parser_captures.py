@@ -151,3 +151,8 @@ def test_a_sure_character_is_never_swapped_for_its_runner_up_gender() -> None:
     assert parse_front(lines)["gender"] is None
     lines = replaced(lines, 3, line("另", 150, 125, scores={0: 0.4}, runners={0: "男"}))
     assert parse_front(lines)["gender"] == "男"
+
+
+def test_a_watermark_read_on_the_name_row_is_no_name() -> None:
+    lines = [box for box in front_lines(number=NUMBER, address=ADDRESS) if box.text != "张三"]
+    assert parse_front([*lines, line("样本SPECIMEN", 150, 60)])["name"] is None
