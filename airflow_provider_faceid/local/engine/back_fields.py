@@ -15,6 +15,9 @@ from airflow_provider_faceid.local.engine.textnorm import normalize_dashes
 # The endings of issuing authorities printed on the back: a public-security bureau or branch, and
 # the few other issuers (forestry, railway, port public security) that exist.
 AUTHORITY_SUFFIXES = ("公安局", "分局", "公安处", "公安厅", "派出所")
+# An authority is written in Chinese characters only: a box with a Latin letter or a digit beside it
+# is a guilloche stroke read as "X", or a watermark.
+_NOT_AUTHORITY = re.compile(r"[A-Za-z0-9]")
 # Dots may be lost or doubled by the recogniser on small print ("2045..05..05").
 DATE_RANGE = re.compile(
     r"(\d{4})\.{0,2}(\d{2})\.{0,2}(\d{2})-+(?:(\d{4})\.{0,2}(\d{2})\.{0,2}(\d{2})|(长期))"
@@ -43,6 +46,7 @@ def _issued_by(layout: CardLayout) -> str | None:
         and v.center_y >= anchor.top
         and (validity is None or v.bottom <= validity.top + anchor.height * 0.3)
         and not DATE_RANGE.search(normalize_dashes(v.text))
+        and not _NOT_AUTHORITY.search(v.text)
     ]
     return place_text([line for row in rows(parts) for line in row])
 
@@ -63,7 +67,11 @@ def _issued_by_without_label(layout: CardLayout) -> str | None:
         if not (ceiling <= value.top and value.bottom <= row_top + row_height * 0.3):
             continue
         clipped = lb.clipped_left(value, column_left)
-        if clipped is None or DATE_RANGE.search(_date_text(clipped.text)):
+        if (
+            clipped is None
+            or DATE_RANGE.search(_date_text(clipped.text))
+            or _NOT_AUTHORITY.search(clipped.text)
+        ):
             continue
         if any(word in clipped.text for word in lb.BACK_TITLE_WORDS):
             continue

@@ -156,3 +156,14 @@ def test_a_sure_character_is_never_swapped_for_its_runner_up_gender() -> None:
 def test_a_watermark_read_on_the_name_row_is_no_name() -> None:
     lines = [box for box in front_lines(number=NUMBER, address=ADDRESS) if box.text != "张三"]
     assert parse_front([*lines, line("样本SPECIMEN", 150, 60)])["name"] is None
+
+
+def test_a_stroke_read_as_a_letter_beside_the_authority_is_no_part_of_it() -> None:
+    lines = [
+        line("签发机关", 200, 395),
+        line("X", 308, 398, score=0.88),
+        line("民乐县公安局", 334, 395),
+        line("有效期限", 200, 470),
+        line("2009.08.04-长期", 334, 470),
+    ]
+    assert parse_back(lines)["issued_by"] == "民乐县公安局"
