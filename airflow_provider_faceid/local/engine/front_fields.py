@@ -75,11 +75,12 @@ def _name(layout: CardLayout) -> str | None:
     gender_anchor = layout.anchor(lb.GENDER) or layout.anchor(lb.RACE)
     if gender_anchor is None:
         return None
-    # No 姓名 label: the name is the nearest value row above the 性别/民族 row, in the value column.
+    # No 姓名 label: the name is the nearest value row above the 性别/民族 row, in the value column
+    # (where the birthday starts; else right of 性别).
+    birthday = next((v for v in layout.values if BIRTHDAY.search(v.text)), None)
+    column = birthday.left if birthday is not None else gender_anchor.right
     above = [
-        v
-        for v in layout.values
-        if v.bottom <= gender_anchor.top and v.left >= gender_anchor.right - gender_anchor.height
+        v for v in layout.values if v.bottom <= gender_anchor.top and v.left >= column - gender_anchor.height
     ]
     if not above:
         return None

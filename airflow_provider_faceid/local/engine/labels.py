@@ -30,8 +30,10 @@ _VARIANTS: dict[str, tuple[str, ...]] = {
     NUMBER: (NUMBER, "公民身份号", "身份号码", "公民身份"),
     VALIDITY: (VALIDITY, "有效期"),
     ISSUER: (ISSUER, "签发机"),
-    # 住 of 住址 is lost often; 址 starts no address, so at the start of a box it is the label.
+    # 住 of 住址 and 姓 of 姓名 are lost often; 址 starts no address and 名 no name (it is no
+    # surname), so at the start of a box they are the label.
     ADDRESS: (ADDRESS, "址"),
+    NAME: (NAME, "名"),
 }
 # Labels that can follow a value inside one box: 民族 after "性别男"; the long back labels are
 # unambiguous anywhere. Two-character labels elsewhere only count at the start of a box, since

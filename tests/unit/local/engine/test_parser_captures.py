@@ -167,3 +167,12 @@ def test_a_stroke_read_as_a_letter_beside_the_authority_is_no_part_of_it() -> No
         line("2009.08.04-长期", 334, 470),
     ]
     assert parse_back(lines)["issued_by"] == "民乐县公安局"
+
+
+def test_a_name_whose_label_lost_its_first_character_or_whole_labels_lost() -> None:
+    base = front_lines(number=NUMBER, address=ADDRESS)
+    half_label = replaced(base, 0, line("名", 87, 60))
+    assert parse_front(half_label)["name"] == "张三"
+    # Only 民族 survived of the labels: the name is the row above, in the birthday's column.
+    no_labels = [box for box in base if box.text not in ("姓名", "性别", "出生", "住址")]
+    assert parse_front(no_labels)["name"] == "张三"
