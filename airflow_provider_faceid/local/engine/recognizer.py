@@ -1,7 +1,7 @@
 """Detection, orientation and recognition of text lines, driven step by step.
 
 Detection and the direction classifier are PP-OCRv4's from rapidocr-onnxruntime (v6 detection
-costs about 3x as much for the same boxes on cards). Recognition is the chosen line model
+costs 2-3x as much for the same boxes on cards). Recognition is the chosen line model
 (``v6`` by default, see :mod:`line_models`), and a line the first model was unsure of gets a
 second opinion from the other one: the reading with the surer weakest character is kept.
 """
