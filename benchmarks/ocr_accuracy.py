@@ -27,6 +27,7 @@ count and a digest of the generator's source) matches; otherwise it is generated
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import importlib
 import json
@@ -92,11 +93,10 @@ def specimens(renderer: str, capture: str, *, count: int, root: Path) -> list[Pa
     """The cell's held-out images, generated unless ``root`` holds them with a matching stamp."""
     seed = BENCHMARK_SEEDS[renderer]
     folder = root / f"{renderer}-{capture}-seed{seed}-n{count}"
-    stamp = {"renderer": renderer, "capture": capture, "seed": seed, "count": count, "code": generator_code()}
+    stamp = stamp_of(renderer, capture, count)
     stamp_file = folder / "stamp.json"
-    existing = sorted(folder.glob("*.jpg"))
-    if len(existing) == count and stamp_file.is_file() and json.loads(stamp_file.read_text("utf-8")) == stamp:
-        return existing
+    if stamped(folder, stamp):
+        return sorted(folder.glob("*.jpg"))
     if folder.exists():
         shutil.rmtree(folder)
     paths = generate_set(renderer=renderer, capture=capture, count=count, seed=seed, out_dir=folder)
@@ -104,6 +104,21 @@ def specimens(renderer: str, capture: str, *, count: int, root: Path) -> list[Pa
     return paths
 
 
+def stamp_of(renderer: str, capture: str, count: int) -> dict[str, Any]:
+    """What a cell folder of ``count`` images made by the current generator is stamped with."""
+    seed = BENCHMARK_SEEDS[renderer]
+    return {"renderer": renderer, "capture": capture, "seed": seed, "count": count, "code": generator_code()}
+
+
+def stamped(folder: Path, stamp: dict[str, Any]) -> bool:
+    """Whether ``folder`` is complete and carries ``stamp``."""
+    stamp_file = folder / "stamp.json"
+    if not stamp_file.is_file() or json.loads(stamp_file.read_text("utf-8")) != stamp:
+        return False
+    return len(list(folder.glob("*.jpg"))) == stamp["count"]
+
+
+@functools.cache
 def generator_code() -> str:
     """A digest of the specimen generator's source: the stamp of what made a folder."""
     digest = hashlib.sha256()

@@ -56,11 +56,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+from ocr_accuracy import specimens as stamped_specimens
+from ocr_accuracy import stamp_of, stamped
 
 from airflow_provider_faceid.local.engine.card_reader import decode_bgr
 from airflow_provider_faceid.local.engine.line_models import LineModel, V4Lines, V6Lines
 from airflow_provider_faceid.local.specimens import read_truth
-from airflow_provider_faceid.local.specimens.heldout import CAPTURES, RENDERERS, generate_set
+from airflow_provider_faceid.local.specimens.heldout import CAPTURES, RENDERERS
 from airflow_provider_faceid.local.specimens.seeds import BENCHMARK_SEEDS
 
 GENERATIONS = ("v4", "v6")
@@ -75,23 +77,20 @@ T = TypeVar("T")
 
 # -- specimens --------------------------------------------------------------------------------------
 def specimens(renderer: str, capture: str, *, count: int, root: Path) -> list[Path]:
-    """The first ``count`` specimens of a cell. The folder naming is ``benchmarks/ocr_accuracy.py``'s.
-    Its ``-n{count}`` folder is reused when complete. Otherwise the front of a larger complete
-    folder is reused, since the first N specimens of a run equal a run of N. Otherwise the set is
-    generated."""
+    """The first ``count`` specimens of a cell, from ``benchmarks/ocr_accuracy.py``'s folders: the
+    front of a larger folder stamped by the current generator (the first N specimens of a run equal
+    a run of N), else that script's own stamped ``-n{count}`` folder (generated when missing)."""
     seed = BENCHMARK_SEEDS[renderer]
-    folder = root / f"{renderer}-{capture}-seed{seed}-n{count}"
-    existing = sorted(folder.glob("*.jpg"))
-    if len(existing) == count:
-        return existing
     pattern = re.compile(rf"{re.escape(f'{renderer}-{capture}-seed{seed}-n')}(\d+)")
     for larger in sorted(root.glob(f"{renderer}-{capture}-seed{seed}-n*")):
         match = pattern.fullmatch(larger.name)
-        if match and int(match.group(1)) > count:
-            images = sorted(larger.glob("*.jpg"))  # stems carry a zero-padded index
-            if len(images) == int(match.group(1)):
-                return images[:count]
-    return generate_set(renderer=renderer, capture=capture, count=count, seed=seed, out_dir=folder)
+        if (
+            match
+            and int(match.group(1)) > count
+            and stamped(larger, stamp_of(renderer, capture, int(match[1])))
+        ):
+            return sorted(larger.glob("*.jpg"))[:count]  # stems carry a zero-padded index
+    return stamped_specimens(renderer, capture, count=count, root=root)
 
 
 def field_values(truth: dict[str, Any]) -> dict[str, str]:
