@@ -52,7 +52,7 @@ def _front_checks(fields: dict[str, Any]) -> list[bool]:
         and (not valid_number or idnumber.gender_of(number) == fields.get("gender")),
         fields.get("race") in ETHNIC_GROUPS,
         birthday is not None and (not valid_number or idnumber.birthday_of(number) == birthday),
-        len(address) >= _MIN_ADDRESS and "*" not in address and address.startswith(tuple(province_names())),
+        len(address) >= _MIN_ADDRESS and "*" not in address and address.startswith(province_names()),
         valid_number,
     ]
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -40,13 +39,13 @@ _MAJORITY = 0.5
 _PHOTO_OF_A_CARD = 0.3
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class _Attempt:
     """One view read and parsed, with what its fields and labels vouch for."""
 
     view: CardView
     recognition: Recognition
-    fields: dict[str, Any]
+    fields: dict[str, Any] = dataclasses.field(repr=False)  # card content: never in reprs
     checks: AnswerChecks
     labels: int
 

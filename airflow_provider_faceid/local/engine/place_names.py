@@ -26,8 +26,7 @@ _LEVEL_SUFFIXES = frozenset("省市区县旗")
 def place_names() -> frozenset[str]:
     """Every name of the table, plus its short form without the level suffix (宝坻区 -> 宝坻), which
     is how authorities name districts ("天津市公安局宝坻分局")."""
-    text = resources.files("airflow_provider_faceid").joinpath("data/gbt2260.csv").read_text("utf-8")
-    names = {row["name"] for row in csv.DictReader(io.StringIO(text))}
+    names = {name for _, name in _table()}
     short = {name[:-1] for name in names if name[-1:] in _LEVEL_SUFFIXES}
     return frozenset(name for name in names | short if len(name) >= 2)
 
@@ -64,8 +63,15 @@ def _name_at(reading: Reading, start: int, length: int, names: frozenset[str]) -
 
 
 @functools.cache
-def province_names() -> frozenset[str]:
+def province_names() -> tuple[str, ...]:
     """Every province-level name of the table (北京市, 内蒙古自治区, ...): an address on a card
     always starts with one."""
+    # A tuple, for str.startswith.
+    return tuple(sorted({name for code, name in _table() if code.endswith("0000")}))
+
+
+@functools.cache
+def _table() -> tuple[tuple[str, str], ...]:
+    """(code, name) of every row of every edition of the table, read once."""
     text = resources.files("airflow_provider_faceid").joinpath("data/gbt2260.csv").read_text("utf-8")
-    return frozenset(row["name"] for row in csv.DictReader(io.StringIO(text)) if row["code"].endswith("0000"))
+    return tuple((row["code"], row["name"]) for row in csv.DictReader(io.StringIO(text)))
