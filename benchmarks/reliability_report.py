@@ -28,6 +28,7 @@ if str(ROOT) not in sys.path:  # the scenarios live in tests/, importable from t
     sys.path.insert(0, str(ROOT))
 
 from tests.fixtures.postgres import acquire_database  # noqa: E402
+from tests.reliability.bad_input_scenarios import bad_inputs_scenario  # noqa: E402
 from tests.reliability.scenarios import (  # noqa: E402
     FAULT_SCENARIOS,
     Bench,
@@ -39,28 +40,15 @@ from tests.reliability.scenarios import (  # noqa: E402
 COLUMNS = ("scenario", "staged", "loaded", "failed", "duplicates", "lost", "secret leaks")
 
 
-def bad_input_scenario() -> Callable[[Bench], ScenarioResult] | None:
-    """The security helper's scenario, when its module is there."""
-    try:
-        from tests.reliability.bad_input_scenarios import bad_inputs_scenario
-    except ImportError:
-        return None
-
-    def run(bench: Bench) -> ScenarioResult:
-        # Its own capture misses what Airflow's task logger prints straight to the terminal; catch
-        # that here so the table is not interleaved with log lines.
-        with captured_output():
-            return bad_inputs_scenario(bench)
-
-    return run
+def bad_inputs(bench: Bench) -> ScenarioResult:
+    # Its own capture misses what Airflow's task logger prints straight to the terminal; catch
+    # that here so the table is not interleaved with log lines.
+    with captured_output():
+        return bad_inputs_scenario(bench)
 
 
 def all_scenarios() -> dict[str, Callable[[Bench], ScenarioResult]]:
-    scenarios = dict(FAULT_SCENARIOS)
-    bad_inputs = bad_input_scenario()
-    if bad_inputs is not None:
-        scenarios["bad_inputs"] = bad_inputs
-    return scenarios
+    return {**FAULT_SCENARIOS, "bad_inputs": bad_inputs}
 
 
 def table(results: list[ScenarioResult]) -> str:

@@ -6,10 +6,10 @@ import pickle
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_faceid import idnumber, regions, validation
+from airflow_provider_faceid import idnumber, regions, sink_schema, validation
 from airflow_provider_faceid.exceptions import FaceIdError, FaceIdUnexpectedResponseError
 from airflow_provider_faceid.privacy import mask_address, mask_name
 from airflow_provider_faceid.records import (
@@ -321,10 +321,13 @@ def test_error_messages_never_hold_card_contents(person: dict[str, Any], key: st
         message = str(error) + repr(error)
         for secret in (person["name"], person["id_card_number"], person["address"]):
             assert secret not in message
+    else:
+        # Only a refused answer has a message to check: Hypothesis fails the test (Unsatisfiable)
+        # if almost no example is refused, instead of passing on answers that never raised.
+        assume(False)
 
 
 def test_every_field_has_a_column_in_the_sink() -> None:
-    sink_schema = pytest.importorskip("airflow_provider_faceid.sink_schema")
     assert set(FIELD_NAMES) <= set(sink_schema.RESULT_COLUMNS)
 
 
