@@ -243,6 +243,8 @@ class Http1Server:
                     with contextlib.suppress(h11.LocalProtocolError):
                         answer = Response.text(exc.error_status_hint, "Bad Request", label="BAD_REQUEST")
                         await self._send(conn, writer, answer, close=True)
+                        # A client still sending (an oversized head) would get a reset instead.
+                        await self._linger(reader, writer)
                 return
             if not isinstance(event, h11.Request):
                 return
