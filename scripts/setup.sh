@@ -3,7 +3,8 @@
 #   - Debian packages: the fonts both specimen renderers draw with (CJK labels and values, OCR-B
 #     digits) and, only when no PostgreSQL server is installed, postgresql (tests and the demo start
 #     a throwaway cluster from its binaries when no server answers on 127.0.0.1:5432) and
-#     redis-server when missing (the Celery scale-out tests start a throwaway broker),
+#     redis-server when missing (the Celery scale-out tests start a throwaway broker), and curl
+#     when missing (the contract tests run the API document's curl example),
 #   - a virtualenv in .venv with this project installed from the committed pins (constraints.txt).
 # Re-running it is cheap: each step is skipped when already done.
 set -euo pipefail
@@ -19,6 +20,8 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
 fi
 # The scale-out tests start a throwaway Redis broker on a free port.
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# The API contract tests run the API document's own curl example.
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} (apt)"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

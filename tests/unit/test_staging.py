@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -204,15 +207,35 @@ def test_file_vanished_after_listing(tmp_path: Path) -> None:
     assert str(err.value).startswith(f"READ_ERROR: {obj.uri}: ")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their mode")
+# Root reads folders whatever their mode (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), and CI runs as
+# root: the listing then runs in a child without those two capabilities, so the mode applies to it
+# as to any owner. (``runuser -u nobody`` would not do: the venv's Python lives under /root.)
+WITHOUT_DAC_OVERRIDE = (
+    ["setpriv", "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+)
+LIST_AS_JSON = (
+    "import json, sys\n"
+    "from airflow_provider_faceid.staging import list_staged\n"
+    "print(json.dumps([[o.uri, o.problem] for o in list_staged(sys.argv[1])]))\n"
+)
+
+
 def test_unreadable_subfolder_becomes_a_problem_entry(tmp_path: Path) -> None:
     _write(tmp_path, ["a.jpg", "locked/b.jpg"])
     (tmp_path / "locked").chmod(0)
     try:
-        objs = list(list_staged(str(tmp_path)))
+        completed = subprocess.run(
+            [*WITHOUT_DAC_OVERRIDE, sys.executable, "-c", LIST_AS_JSON, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
     finally:
         (tmp_path / "locked").chmod(0o755)
-    assert [o.problem is not None for o in objs] == [False, True]
+    listed = json.loads(completed.stdout)
+    assert [uri.rsplit("/", 1)[-1] for uri, _ in listed] == ["a.jpg", "locked"]
+    assert [problem is not None for _, problem in listed] == [False, True]
 
 
 def test_listing_is_lazy(tmp_path: Path) -> None:
