@@ -36,6 +36,7 @@ sys.path.insert(0, str(REPO))
 import psycopg  # noqa: E402
 
 from airflow_provider_faceid.idnumber import mask as mask_number  # noqa: E402
+from airflow_provider_faceid.local.specimens.seeds import DEMO_SEED  # noqa: E402
 from airflow_provider_faceid.privacy import mask_name  # noqa: E402
 from tests.fixtures.faceid_local import FaceIdLocalServer, start_faceid_local  # noqa: E402
 from tests.fixtures.postgres import (  # noqa: E402
@@ -144,7 +145,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=40, help="synthetic cards to stage (default 40)")
     parser.add_argument("--date", default=yesterday, help="logical date to run (default: yesterday, UTC)")
-    parser.add_argument("--seed", type=int, default=7, help="seed of the specimen generator")
+    parser.add_argument("--seed", type=int, default=DEMO_SEED, help="seed of the specimen generator")
     parser.add_argument(
         "--database",
         default="faceid_demo",

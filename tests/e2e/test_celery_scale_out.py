@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_faceid.local.specimens.generate import generate
+from airflow_provider_faceid.local.specimens.seeds import TEST_SEEDS
 from tests.e2e.airflow_stack import AirflowStack, configure_faceid_deployment
 from tests.e2e.celery_backfill_run import (
     BackfillOutcome,
@@ -58,7 +59,10 @@ def _backfill(
     database_factory: Callable[[], str],
 ) -> tuple[BackfillOutcome, dict[Path, str], AirflowStack]:
     bases = [
-        p.read_bytes() for p in generate(count=DISTINCT_PICTURES, out_dir=tmp_path / "specimens", seed=7)
+        p.read_bytes()
+        for p in generate(
+            count=DISTINCT_PICTURES, out_dir=tmp_path / "specimens", seed=TEST_SEEDS["celery_scale_out"]
+        )
     ]
     staged = stage_copies(bases, count=plan.images, folder=tmp_path / "archive", tag="celery")
     faceid = faceid_local_factory(concurrency_limit=plan.account_limit, latency_ms=plan.latency_ms, workers=1)

@@ -22,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from airflow_provider_faceid.local.specimens.generate import generate
+from airflow_provider_faceid.local.specimens.seeds import TEST_SEEDS
 from tests.e2e.airflow_stack import AirflowStack, configure_faceid_deployment
 from tests.e2e.pool_timeline import label, peak_occupancy, pool_waits, timeline
 from tests.e2e.staged_scans import stage_copies
@@ -121,7 +122,12 @@ def test_pool_holds_the_account_limit_under_a_real_scheduler(
 
 def _stage_scans(root: Path) -> dict[Path, str]:
     """Daily folders under ``root/staging/<ds>`` and an archive under ``root/archive``: path -> sha256."""
-    bases = [p.read_bytes() for p in generate(count=DISTINCT_PICTURES, out_dir=root / "specimens", seed=5)]
+    bases = [
+        p.read_bytes()
+        for p in generate(
+            count=DISTINCT_PICTURES, out_dir=root / "specimens", seed=TEST_SEEDS["pool_under_scheduler"]
+        )
+    ]
     staged: dict[Path, str] = {}
     for day in DAYS:
         staged |= stage_copies(bases, count=IMAGES_PER_DAY, folder=root / "staging" / day, tag=day)

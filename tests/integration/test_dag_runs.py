@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from airflow_provider_faceid.local.specimens.seeds import TEST_SEEDS
 from tests.fixtures.faceid_local import FaceIdLocalServer
 from tests.fixtures.postgres import acquire_database, airflow_connection_json
 
@@ -114,7 +115,8 @@ def test_backfill_maps_over_chunks_and_loads_everything(
     airflow_home: Path, faceid_local: FaceIdLocalServer, results_url: str, tmp_path: Path
 ) -> None:
     archive = tmp_path / "archive"
-    for year, count, seed in (("2019", 7, 11), ("2020", 5, 12)):
+    for year, count in (("2019", 7), ("2020", 5)):
+        seed = TEST_SEEDS[f"dag_runs_{year}"]
         subprocess.run(
             [
                 FACEID_LOCAL,

@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from airflow_provider_faceid.local.specimens.generate import generate, read_truth
+from airflow_provider_faceid.local.specimens.seeds import TEST_SEEDS
 from airflow_provider_faceid.operators.faceid import FaceIdOcrToPostgresOperator
 from tests.fixtures.faceid_local import FaceIdLocalServer, start_faceid_local
 from tests.reliability.bad_inputs import PATTERNS, RESULT, make_bad_inputs
@@ -38,7 +39,7 @@ from tests.reliability.scenarios import (
     task_context,
 )
 
-SPECIMEN_SEED = 424242
+SPECIMEN_SEED = TEST_SEEDS["bad_inputs"]
 CARD_FIELDS = ("name", "id_card_number", "address")
 
 

@@ -37,6 +37,7 @@ import sqlalchemy as sa
 
 from airflow_provider_faceid.local.specimens.generate import generate, read_truth
 from airflow_provider_faceid.local.specimens.generate import with_jpeg_comment as with_comment
+from airflow_provider_faceid.local.specimens.seeds import TEST_SEEDS
 from tests.fixtures.faceid_local import FaceIdLocalServer, start_faceid_local
 from tests.fixtures.postgres import (
     PgServer,
@@ -52,7 +53,7 @@ from tests.reliability.leaks import find_leaks
 FACEID_CONN_ID = "faceid_reliability"
 POSTGRES_CONN_ID = "postgres_reliability"
 BASE_SPECIMENS = 4
-SPECIMEN_SEED = 61061
+SPECIMEN_SEED = TEST_SEEDS["reliability"]
 
 
 @dataclass(frozen=True)

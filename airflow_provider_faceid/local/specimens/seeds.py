@@ -9,8 +9,9 @@
 * ``TUNING_SEEDS``: free for experiments, thresholds and unit tests: 1000-1999 tuned the engine
   on the classic generator in earlier sessions, 3000-3999 on both held-out renderers and captures.
 
-The classic generator's own older seeds (7, 11, ...) appear in the demo and in tests; they are
-neither benchmark nor tuning material any more.
+* ``DEMO_SEED``: the demo's cards (``scripts/demo.py``).
+* ``TEST_SEEDS``: the specimens of the pipeline, scale-out and reliability tests, by test. These
+  are the classic generator's older seeds; they are neither benchmark nor tuning material.
 """
 
 from __future__ import annotations
@@ -18,3 +19,13 @@ from __future__ import annotations
 BENCHMARK_SEEDS: dict[str, int] = {"classic": 7101, "studio": 7201}
 NEVER_BELOW_BASELINE_SEEDS: dict[str, int] = {"classic": 7301, "studio": 7302}
 TUNING_SEEDS = (*range(1000, 2000), *range(3000, 4000))
+DEMO_SEED = 7
+TEST_SEEDS: dict[str, int] = {
+    "celery_scale_out": 7,
+    "pool_under_scheduler": 5,
+    "dag_runs_2019": 11,
+    "dag_runs_2020": 12,
+    "operator": 424242,
+    "bad_inputs": 424242,
+    "reliability": 61061,
+}

@@ -23,6 +23,7 @@ from airflow.sdk.exceptions import AirflowException
 from PIL import Image
 
 from airflow_provider_faceid.local.specimens.generate import generate, read_truth
+from airflow_provider_faceid.local.specimens.seeds import TEST_SEEDS
 from airflow_provider_faceid.operators.faceid import FaceIdOcrToPostgresOperator
 from tests.fixtures.faceid_local import FaceIdLocalServer
 
@@ -36,7 +37,7 @@ TWO_MB = 2 * 1024 * 1024
 def specimens(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """Two fronts and two backs (seeded), made once for the module."""
     out = tmp_path_factory.mktemp("specimens")
-    paths = generate(count=6, out_dir=out, seed=424242)
+    paths = generate(count=6, out_dir=out, seed=TEST_SEEDS["operator"])
     fronts = [p for p in paths if read_truth(p)["side"] == "front"][:2]
     backs = [p for p in paths if read_truth(p)["side"] == "back"][:2]
     assert len(fronts) == 2 and len(backs) == 2
