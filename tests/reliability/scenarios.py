@@ -49,6 +49,7 @@ from tests.fixtures.postgres import (
 )
 from tests.reliability.invariants import InvariantReport, check_invariants, ledger
 from tests.reliability.leaks import find_leaks
+from tests.waiting import wait_for
 
 FACEID_CONN_ID = "faceid_reliability"
 POSTGRES_CONN_ID = "postgres_reliability"
@@ -272,15 +273,6 @@ def source_rows(engine: sa.Engine, schema: str) -> int:
             )
     except sa.exc.SQLAlchemyError:
         return 0
-
-
-def wait_for(predicate: Callable[[], bool], *, timeout: float, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
 
 
 # -- the common shape: fault run, checks, re-run on a calm server, final ledger ---------------------

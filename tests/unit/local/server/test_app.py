@@ -7,16 +7,26 @@ failure modes (a crash, a slow start, no engine at all) happen on demand.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
+import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 import requests
 
 from airflow_provider_faceid.local.engine.card_reader import ImageUnreadableError
-from airflow_provider_faceid.local.server.app import RunningServer, ServerOptions, start_server
-from airflow_provider_faceid.local.server.readers import CardReaderLike
+from airflow_provider_faceid.local.server import app as app_module
+from airflow_provider_faceid.local.server.app import (
+    FaceIdLocalApp,
+    RunningServer,
+    ServerOptions,
+    start_server,
+)
+from airflow_provider_faceid.local.server.http1 import Body, RequestHead
+from airflow_provider_faceid.local.server.readers import CardReaderLike, ReaderPool
 
 KEY, SECRET = "key", "secret"
 
@@ -151,3 +161,63 @@ def test_server_options_hide_the_secret() -> None:
     assert SECRET not in repr(ServerOptions(api_key=KEY, api_secret=SECRET))
     with pytest.raises(ValueError):
         ServerOptions(api_key=KEY, api_secret="")
+
+
+class _ClockedBody:
+    """A request body whose upload takes ``upload_seconds`` on the injected clock."""
+
+    def __init__(self, data: bytes, clock: list[float], upload_seconds: float) -> None:
+        self._data, self._clock, self._upload_seconds = data, clock, upload_seconds
+
+    async def read_all(self) -> bytes:
+        self._clock[0] += self._upload_seconds
+        return self._data
+
+
+class _AnyCard:
+    async def read(self, image: bytes, *, legality: bool) -> dict[str, Any]:
+        return StandInReader().read(image, legality=legality)
+
+
+@pytest.mark.parametrize(
+    ("upload_seconds", "expected_sleep"),
+    [(0.0, 1.5), (1.0, 0.5), (1.5, 0.0), (4.0, 0.0)],
+)
+def test_latency_is_counted_from_the_head_so_the_upload_is_inside_it(
+    monkeypatch: pytest.MonkeyPatch, upload_seconds: float, expected_sleep: float
+) -> None:
+    # An injected clock: the upload and the emulated latency advance it, nothing else does, so the
+    # arithmetic is checked exactly, whatever the machine's load.
+    clock = [100.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    monkeypatch.setattr(app_module, "time", SimpleNamespace(perf_counter=lambda: clock[0], time=time.time))
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    options = ServerOptions(api_key=KEY, api_secret=SECRET, latency_ms=1500, replay_cache_entries=0)
+    app = FaceIdLocalApp(options=options, readers=cast(ReaderPool, _AnyCard()))
+    request = requests.Request(
+        "POST",
+        "http://x/faceid/v1/ocridcard",
+        data={"api_key": KEY, "api_secret": SECRET},
+        files={"image": b"c"},
+    ).prepare()
+    assert isinstance(request.body, bytes)
+    head = RequestHead(
+        method="POST",
+        path=app_module.API_PATH,
+        headers={"content-type": request.headers["Content-Type"]},
+        content_length=len(request.body),
+        received_at=clock[0],
+    )
+    body = _ClockedBody(request.body, clock, upload_seconds)
+
+    response = asyncio.run(app(head, cast(Body, body)))
+
+    assert response.status == 200
+    assert slept == [pytest.approx(expected_sleep)]
+    # The answer's time_used is the client's wait from the head: the latency or the upload.
+    assert json.loads(response.body)["time_used"] == round(1000 * max(1.5, upload_seconds))
