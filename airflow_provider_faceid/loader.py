@@ -17,13 +17,16 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_faceid.idnumber import mask as mask_number
 from airflow_provider_faceid.idnumber import normalize as normalize_number
 from airflow_provider_faceid.records import IdCardRecord, as_row
 from airflow_provider_faceid.sink import PostgresSink
 from airflow_provider_faceid.staging import StagedObject
+
+if TYPE_CHECKING:
+    from airflow_provider_faceid.documents.writer import DocumentWriter
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ class Loader:
     :param commit_every: objects per transaction.
     :param store_number: how ``id_card_number`` is stored (plain or HMAC).
     :param on_settled: called once per settled object (progress reporting).
+    :param documents: pairs loaded images into documents, written in each batch's transaction;
+        ``None`` leaves images unpaired.
     """
 
     def __init__(
@@ -101,6 +106,7 @@ class Loader:
         commit_every: int = 500,
         store_number: IdNumberStorage = store_plain,
         on_settled: Callable[[], None] | None = None,
+        documents: DocumentWriter | None = None,
     ) -> None:
         if commit_every < 1:
             raise ValueError(f"commit_every must be >= 1, got {commit_every}")
@@ -109,6 +115,7 @@ class Loader:
         self.commit_every = commit_every
         self.store_number = store_number
         self.on_settled = on_settled
+        self.documents = documents
         self.counts = LoadCounts()
         self._results: dict[str, dict[str, Any]] = {}
         self._sources: list[dict[str, Any]] = []
@@ -138,7 +145,13 @@ class Loader:
             self.counts.loaded += 1
             self.counts.flagged += bool(record.flags)
             self.counts.needs_recapture += record.needs_recapture
-            self._results[sha256] = self._result_row(obj, sha256, record)
+            row = self._result_row(obj, sha256, record)
+            if self.documents is not None:
+                ref = self.documents.document_of(obj)
+                if ref is not None:
+                    row["document_key"] = ref.key
+                    self.documents.add(ref, sha256=sha256, record=record, row=row)
+            self._results[sha256] = row
             self._sources.append(self._source_row(obj, sha256))
             self._settled()
 
@@ -169,7 +182,10 @@ class Loader:
                 return
             started = time.monotonic()
             self.sink.write_batch(
-                results=list(self._results.values()), sources=self._sources, failures=self._failures
+                results=list(self._results.values()),
+                sources=self._sources,
+                failures=self._failures,
+                also=self.documents.write if self.documents is not None else None,
             )
             self.write_seconds += time.monotonic() - started
             self.counts.batches += 1

@@ -44,6 +44,7 @@ from airflow_provider_faceid.sink_schema import (
     build_tables,
     ddl_statements,
     is_sha256_hex,
+    migration_statements,
 )
 
 __all__ = [
@@ -59,6 +60,8 @@ __all__ = [
 ]
 
 Row = Mapping[str, Any]
+BatchStep = Callable[[sa.Connection, Sequence[Row]], None]
+"""More writes of a batch, run by :meth:`PostgresSink.write_batch` inside its transaction."""
 
 _JSONB_COLUMNS = frozenset({"head_rect", "legality"})
 _ARRAY_COLUMNS = frozenset({"flags"})
@@ -164,6 +167,15 @@ class PostgresSink:
             found = self._read_version(conn)
             if found is None:
                 conn.execute(sa.insert(self.tables.meta).values(id=1, schema_version=SCHEMA_VERSION))
+            elif found < SCHEMA_VERSION:
+                for statement in migration_statements(self.tables, found):
+                    conn.exec_driver_sql(statement)
+                meta = self.tables.meta
+                conn.execute(
+                    sa.update(meta)
+                    .where(meta.c.id == 1)
+                    .values(schema_version=SCHEMA_VERSION, updated_at=sa.func.now())
+                )
             else:
                 self._check_version(found)
             for statement in statements[1:]:
@@ -190,7 +202,10 @@ class PostgresSink:
                 "provider (versions only move forward, never downgrade the tables)"
             )
         if found < SCHEMA_VERSION:
-            raise SchemaVersionError(f"no migration from schema version {found} to {SCHEMA_VERSION}")
+            raise SchemaVersionError(
+                f"tables {self._qualified(self.tables.results)} have schema version {found}, older than "
+                f"{SCHEMA_VERSION}: call create_tables() to migrate them"
+            )
 
     @staticmethod
     def _schema_exists(conn: sa.Connection, schema: str) -> bool:
@@ -282,7 +297,12 @@ class PostgresSink:
     # -- writes ------------------------------------------------------------------------------------
 
     def write_batch(
-        self, *, results: Sequence[Row] = (), sources: Sequence[Row] = (), failures: Sequence[Row] = ()
+        self,
+        *,
+        results: Sequence[Row] = (),
+        sources: Sequence[Row] = (),
+        failures: Sequence[Row] = (),
+        also: BatchStep | None = None,
     ) -> WriteCounts:
         """Upsert one batch in ONE transaction: all of it is written, or none of it.
 
@@ -295,6 +315,9 @@ class PostgresSink:
 
         Rows are dicts keyed by column name (see ``RESULT_COLUMNS``, ``SOURCE_COLUMNS``,
         ``FAILURE_COLUMNS``); missing keys are NULL, unknown keys raise :class:`ValueError` before any SQL.
+
+        ``also(conn, results)`` runs last, inside the same transaction, with the batch's results rows:
+        rows derived from them (documents) commit or roll back with the batch.
         """
         result_rows = _prepare_results(results)
         source_rows = _prepare_sources(sources)
@@ -305,7 +328,10 @@ class PostgresSink:
             with self.engine.begin() as conn:
                 if not self._version_checked:
                     self._verify_ready(conn)
-                return self._write(conn, result_rows, source_rows, failure_rows)
+                counts = self._write(conn, result_rows, source_rows, failure_rows)
+                if also is not None:
+                    also(conn, results)
+                return counts
         except (sa.exc.DBAPIError, psycopg.Error) as exc:
             raise _sanitised(exc) from None
 

@@ -1,4 +1,4 @@
-"""Names, tables and DDL of the Postgres sink (schema version 1).
+"""Names, tables and DDL of the Postgres sink (schema version 2), and the migrations between versions.
 
 The tables are SQLAlchemy Core objects: one definition gives the DDL, the statements of the sink and the
 column lists of COPY, so they cannot drift apart. Every identifier a user can choose is checked against
@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql import quoted_name
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the table layout this code writes. Bump it with a migration step, never silently."""
 
 IDENTIFIER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
@@ -31,6 +32,8 @@ _INDEX_SUFFIXES = {
     "number": "_number_idx",
     "loaded_at": "_loaded_at_idx",
     "run": "_run_idx",
+    # Short on purpose: with "_document_number_idx" the longest table name would drop below 45.
+    "document_number": "_doc_number_idx",
 }
 
 
@@ -65,6 +68,8 @@ class SinkNames:
     sources: str
     failures: str
     meta: str
+    documents: str
+    document_history: str
 
     @classmethod
     def build(cls, *, schema: str | None, table: str, failures_table: str | None = None) -> SinkNames:
@@ -77,12 +82,21 @@ class SinkNames:
             sources=f"{table}_source",
             failures=f"{table}_failure" if failures_table is None else failures_table,
             meta=f"{table}_meta",
+            documents=f"{table}_document",
+            document_history=f"{table}_document_history",
         )
         validate_identifier(names.sources, what="sources table name (table name + '_source')")
         validate_identifier(names.failures, what="failures table name")
         validate_identifier(names.meta, what="meta table name (table name + '_meta')")
-        if len({names.results, names.sources, names.failures, names.meta}) != 4:
-            raise ValueError("failures_table must differ from the results, sources and meta table names")
+        validate_identifier(names.documents, what="documents table name (table name + '_document')")
+        validate_identifier(
+            names.document_history, what="document history table name (table name + '_document_history')"
+        )
+        derived = {names.sources, names.meta, names.documents, names.document_history}
+        if names.failures in derived | {names.results}:
+            raise ValueError(
+                "failures_table must differ from the results, sources, meta and document table names"
+            )
         return names
 
     def index_name(self, key: str) -> str:
@@ -97,11 +111,13 @@ class SinkTables:
     sources: sa.Table
     failures: sa.Table
     meta: sa.Table
+    documents: sa.Table
+    document_history: sa.Table
 
     @property
     def all(self) -> tuple[sa.Table, ...]:
         """Creation order: the meta table first, so a version check can run before anything else."""
-        return (self.meta, self.results, self.sources, self.failures)
+        return (self.meta, self.results, self.sources, self.failures, self.documents, self.document_history)
 
 
 def _q(name: str) -> quoted_name:
@@ -155,6 +171,9 @@ def build_tables(names: SinkNames) -> SinkTables:
         _col("task_id", sa.Text),
         _col("logical_date", sa.DateTime(timezone=True)),
         _col("loaded_at", sa.DateTime(timezone=True), nullable=False, server_default=now),
+        # Version 2. Last, as ALTER TABLE ADD COLUMN puts it on upgraded tables: COPY names columns,
+        # but a `SELECT *` should look the same on a new and an upgraded database.
+        _col("document_key", sa.Text),
         sha_check(names.results),
         schema=schema,
     )
@@ -212,8 +231,16 @@ def build_tables(names: SinkNames) -> SinkTables:
         sa.CheckConstraint("id = 1", name=_q(f"{names.meta}_single_row")),
         schema=schema,
     )
+    documents, document_history = _document_tables(names, metadata, schema)
     tables = SinkTables(
-        names=names, metadata=metadata, results=results, sources=sources, failures=failures, meta=meta
+        names=names,
+        metadata=metadata,
+        results=results,
+        sources=sources,
+        failures=failures,
+        meta=meta,
+        documents=documents,
+        document_history=document_history,
     )
     for table in tables.all:
         named: list[sa.Index | sa.Constraint] = [*table.indexes, *table.constraints]
@@ -223,6 +250,92 @@ def build_tables(names: SinkNames) -> SinkTables:
                     str(item.name), what=f"derived {type(item).__name__} name (table name too long)"
                 )
     return tables
+
+
+def _document_tables(
+    names: SinkNames, metadata: sa.MetaData, schema: quoted_name | None
+) -> tuple[sa.Table, sa.Table]:
+    """One row per ID card (both sides merged, checked, judged) and the sides it no longer uses.
+
+    Written by :mod:`airflow_provider_faceid.documents` when the operator pairs sides; created
+    with the other tables either way, so the layout has one version whatever a task does.
+    """
+    now = sa.text("now()")
+    text_array = pg.ARRAY(sa.Text)
+    documents = sa.Table(
+        _q(names.documents),
+        metadata,
+        _col("document_key", sa.Text, primary_key=True),
+        _col("status", sa.Text, nullable=False),
+        _col("verdict", sa.Text, nullable=False),
+        _col("reasons", text_array, nullable=False),
+        _col("flags", text_array, nullable=False),
+        _col("front_sha256", sa.Text),
+        _col("back_sha256", sa.Text),
+        _col("conflict_sha256", text_array),
+        _col("front_captured_at", sa.DateTime(timezone=True)),
+        _col("back_captured_at", sa.DateTime(timezone=True)),
+        _col("captured_at", sa.DateTime(timezone=True)),
+        _col("name", sa.Text),
+        _col("gender", sa.Text),
+        _col("race", sa.Text),
+        _col("birthday", sa.Date),
+        _col("address", sa.Text),
+        _col("id_card_number", sa.Text),
+        _col("id_card_number_masked", sa.Text),
+        _col("region_code", sa.Text),
+        _col("number_check", sa.SmallInteger),
+        _col("issued_by", sa.Text),
+        _col("valid_date", sa.Text),
+        _col("valid_from", sa.Date),
+        _col("valid_to", sa.Date),
+        _col("long_term", sa.Boolean),
+        _col("dag_id", sa.Text),
+        _col("run_id", sa.Text),
+        _col("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=now),
+        sa.CheckConstraint(
+            "status IN ('complete', 'front_only', 'back_only', 'conflict')",
+            name=_q(f"{names.documents}_status"),
+        ),
+        sa.CheckConstraint(
+            "verdict IN ('usable', 'needs_recapture', 'rejected')", name=_q(f"{names.documents}_verdict")
+        ),
+        schema=schema,
+    )
+    # The duplicate-applicant check looks numbers (plain or HMAC) up across documents every batch.
+    sa.Index(_q(names.index_name("document_number")), documents.c.id_card_number)
+    history = sa.Table(
+        _q(names.document_history),
+        metadata,
+        _col("document_key", sa.Text, primary_key=True),
+        _col("side", sa.Text, primary_key=True),
+        _col("image_sha256", sa.Text, primary_key=True),
+        _col("captured_at", sa.DateTime(timezone=True)),
+        _col("replaced_by", sa.Text, nullable=False),
+        _col("replaced_at", sa.DateTime(timezone=True), nullable=False, server_default=now),
+        _col("run_id", sa.Text),
+        schema=schema,
+    )
+    return documents, history
+
+
+# Steps from version N to N + 1, run in order inside create_tables' transaction. A step only adds
+# (columns, tables): the CREATE ... IF NOT EXISTS statements that follow make the new tables.
+_MIGRATIONS: dict[int, Callable[[SinkTables, sa.Dialect], list[str]]] = {
+    1: lambda tables, dialect: [
+        f"ALTER TABLE {dialect.identifier_preparer.format_table(tables.results)} "
+        'ADD COLUMN IF NOT EXISTS "document_key" TEXT'
+    ],
+}
+
+
+def migration_statements(tables: SinkTables, found: int) -> list[str]:
+    """The SQL that brings tables of version ``found`` to :data:`SCHEMA_VERSION`."""
+    dialect = pg.dialect()
+    statements: list[str] = []
+    for version in range(found, SCHEMA_VERSION):
+        statements += _MIGRATIONS[version](tables, dialect)
+    return statements
 
 
 def ddl_statements(tables: SinkTables) -> list[str]:

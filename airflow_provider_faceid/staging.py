@@ -90,6 +90,8 @@ class StagedObject:
     :param conn_id: the Airflow connection used to reach the store (``None`` for local/memory).
     :param problem: why the entry cannot be read, when listing already knows (dangling symlink,
         symlink loop, not a regular file, unreadable folder); ``None`` for ordinary files.
+    :param modified: last modification time (POSIX seconds) when the store reports one; documents
+        take it as the capture time of the scan.
     """
 
     uri: str
@@ -97,6 +99,7 @@ class StagedObject:
     etag: str | None
     conn_id: str | None = None
     problem: str | None = None
+    modified: float | None = None
 
 
 @dataclass(frozen=True)
@@ -380,7 +383,7 @@ def _local_entry(
     if not stat.S_ISREG(st.st_mode):
         yield StagedObject(uri, None, None, src.conn_id, "not a regular file")
         return
-    yield StagedObject(uri, st.st_size, f"mtime:{st.st_mtime}", src.conn_id)
+    yield StagedObject(uri, st.st_size, f"mtime:{st.st_mtime}", src.conn_id, modified=st.st_mtime)
 
 
 def _describe_os_error(exc: BaseException) -> str:
@@ -427,7 +430,27 @@ def _remote_object(src: _Source, path: str, info: dict[str, Any]) -> StagedObjec
         size=int(size) if size is not None else None,
         etag=_version_of(info),
         conn_id=src.conn_id,
+        modified=_modified_of(info),
     )
+
+
+# Keys under which fsspec stores report a modification time (S3, GCS, Azure, local, memory).
+_MODIFIED_KEYS = ("LastModified", "last_modified", "updated", "mtime", "created")
+
+
+def _modified_of(info: dict[str, Any]) -> float | None:
+    for key in _MODIFIED_KEYS:
+        value = info.get(key)
+        if isinstance(value, datetime):
+            return value.timestamp()
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                continue
+    return None
 
 
 def _basename(path: str) -> str:

@@ -61,6 +61,17 @@ def _build_parser() -> argparse.ArgumentParser:
     specimens.add_argument("--out", type=Path, required=True)
     specimens.add_argument("--seed", type=int, default=0)
     specimens.add_argument("--degrade", action="store_true", help="add blur, noise, tilt and JPEG loss")
+    specimens.add_argument(
+        "--layout",
+        choices=("folder", "pattern", "manifest"),
+        help="write --count documents (front + back) laid out for the operator's pair_by",
+    )
+    specimens.add_argument(
+        "--incomplete", type=int, default=0, help="with --layout: documents missing a side"
+    )
+    specimens.add_argument(
+        "--conflicting", type=int, default=0, help="with --layout: documents with two fronts"
+    )
 
     ocr = commands.add_parser("ocr", help="print, per image, the JSON answer the server would give")
     ocr.add_argument("images", nargs="+", type=Path)
@@ -139,6 +150,21 @@ async def _serve(args: argparse.Namespace) -> int:
 
 def _specimens(args: argparse.Namespace) -> int:
     from airflow_provider_faceid.local.specimens.generate import generate
+
+    if args.layout is not None:
+        from airflow_provider_faceid.local.specimens.documents import PAIR_BY, write_documents
+
+        documents = write_documents(
+            out_dir=args.out,
+            layout=args.layout,
+            count=args.count,
+            seed=args.seed,
+            incomplete=args.incomplete,
+            conflicting=args.conflicting,
+        )
+        rule = PAIR_BY[args.layout]
+        print(f"wrote {len(documents)} document(s) to {args.out}; pair them with pair_by={rule!r}")
+        return 0
 
     paths = generate(count=args.count, out_dir=args.out, seed=args.seed, degrade=args.degrade)
     print(f"wrote {len(paths)} specimen(s) to {args.out}")

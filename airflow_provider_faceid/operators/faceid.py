@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import Asset, BaseOperator
 from airflow.sdk.exceptions import AirflowException
 
+from airflow_provider_faceid.documents import DocumentWriter, parse_pair_by
 from airflow_provider_faceid.exceptions import (
     API_NOT_FOUND,
     AUTHORIZATION_ERROR,
@@ -81,9 +82,12 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
     :param hmac_key_variable: Airflow Variable holding the HMAC key.
     :param max_file_bytes: staged files larger than this fail with FILE_TOO_LARGE without being read.
     :param progress_every: log a progress line every this many images (and every 30 s).
+    :param pair_by: pair fronts and backs into ``<table>_document`` rows by ``"folder"``, a file-name
+        regular expression with a named group ``document``, or ``"manifest:<file name>"``; ``None``
+        (default) pairs nothing. (templated)
     """
 
-    template_fields: Sequence[str] = ("source", "pattern", "schema", "table", "failures_table")
+    template_fields: Sequence[str] = ("source", "pattern", "schema", "table", "failures_table", "pair_by")
     ui_color = "#e8f4fd"
 
     def __init__(
@@ -107,6 +111,7 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
         hmac_key_variable: str | None = None,
         max_file_bytes: int = DEFAULT_MAX_BYTES,
         progress_every: int = 500,
+        pair_by: str | None = None,
         **kwargs: Any,
     ) -> None:
         if "outlets" not in kwargs:
@@ -121,6 +126,8 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
         if max_in_flight is not None and max_in_flight < 1:
             raise ValueError(f"max_in_flight must be >= 1, got {max_in_flight}")
         _check_max_failures(max_failures)
+        if pair_by is not None and "{{" not in pair_by:
+            parse_pair_by(pair_by)  # a bad rule fails the DAG file's import, not a run
         self.source = source
         self.pattern = pattern
         self.source_conn_id = source_conn_id
@@ -139,6 +146,7 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
         self.hmac_key_variable = hmac_key_variable
         self.max_file_bytes = max_file_bytes
         self.progress_every = progress_every
+        self.pair_by = pair_by
 
     def execute(self, context: Context) -> dict[str, Any]:
         started = time.monotonic()
@@ -146,12 +154,22 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
         sink = self._sink()
         sink.create_tables()
         progress = ProgressReporter(None, every_items=self.progress_every)
+        lineage = _lineage(context)
+        documents = None
+        if self.pair_by is not None:
+            documents = DocumentWriter(
+                rule=parse_pair_by(self.pair_by),
+                tables=sink.tables,
+                dag_id=lineage.dag_id,
+                run_id=lineage.run_id,
+            )
         loader = Loader(
             sink=sink,
-            lineage=_lineage(context),
+            lineage=lineage,
             commit_every=self.commit_every,
             store_number=self._id_number_storage(),
             on_settled=progress.update,
+            documents=documents,
         )
         planner = Planner(
             sink=sink, loader=loader, reprocess=self.reprocess, max_file_bytes=self.max_file_bytes
@@ -188,6 +206,8 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
         progress.total = loader.counts.listed
         progress.finish()
         summary = _summary(loader, stats.as_dict(), retries.value, time.monotonic() - started, in_flight)
+        if documents is not None:
+            summary["documents"] = documents.counts()
         self.log.info("FaceID summary: %s", summary)
         if fatal is not None:
             raise AirflowException(

@@ -120,6 +120,8 @@ def test_create_tables_twice_is_fine_and_makes_tables_indexes_and_version(
         "faceid_idcard_source",
         "faceid_idcard_failure",
         "faceid_idcard_meta",
+        "faceid_idcard_document",
+        "faceid_idcard_document_history",
     }
     indexes = {
         r[0] for r in fetch(pg_engine, "SELECT indexname FROM pg_indexes WHERE schemaname = :s", s=pg_schema)
@@ -129,9 +131,10 @@ def test_create_tables_twice_is_fine_and_makes_tables_indexes_and_version(
         "faceid_idcard_loaded_at_idx",
         "faceid_idcard_run_idx",
         "faceid_idcard_source_sha_idx",
+        "faceid_idcard_doc_number_idx",
     } <= indexes
     assert "faceid_idcard_side_idx" not in indexes
-    assert sink.schema_version() == 1
+    assert sink.schema_version() == 2
     assert fetch(pg_engine, f'SELECT count(*) FROM "{pg_schema}".faceid_idcard_meta')[0][0] == 1
 
 
@@ -142,7 +145,14 @@ def test_create_tables_creates_a_missing_schema_and_honours_custom_names(
     try:
         sink = PostgresSink(engine=pg_engine, schema=schema, table="Cards", failures_table="card_errors")
         sink.create_tables()
-        assert tables_in(pg_engine, schema) == {"Cards", "Cards_source", "card_errors", "Cards_meta"}
+        assert tables_in(pg_engine, schema) == {
+            "Cards",
+            "Cards_source",
+            "card_errors",
+            "Cards_meta",
+            "Cards_document",
+            "Cards_document_history",
+        }
     finally:
         with pg_engine.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
@@ -176,8 +186,8 @@ def test_concurrent_create_tables_from_threads_does_not_race(pg_engine: sa.Engin
         for t in threads:
             t.join(timeout=60)
         assert errors == []
-        assert len(tables_in(pg_engine, pg_schema + "_race")) == 4
-        assert PostgresSink(engine=pg_engine, schema=pg_schema + "_race").schema_version() == 1
+        assert len(tables_in(pg_engine, pg_schema + "_race")) == 6
+        assert PostgresSink(engine=pg_engine, schema=pg_schema + "_race").schema_version() == 2
     finally:
         with pg_engine.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{pg_schema}_race" CASCADE')
@@ -185,12 +195,33 @@ def test_concurrent_create_tables_from_threads_does_not_race(pg_engine: sa.Engin
 
 def test_newer_schema_version_is_refused(sink: PostgresSink, pg_engine: sa.Engine, pg_schema: str) -> None:
     with pg_engine.begin() as conn:
-        conn.exec_driver_sql(f'UPDATE "{pg_schema}".faceid_idcard_meta SET schema_version = 2')
-    with pytest.raises(SchemaVersionError, match="schema version 2, newer than 1"):
+        conn.exec_driver_sql(f'UPDATE "{pg_schema}".faceid_idcard_meta SET schema_version = 3')
+    with pytest.raises(SchemaVersionError, match="schema version 3, newer than 2"):
         PostgresSink(engine=pg_engine, schema=pg_schema).create_tables()
     with pytest.raises(SchemaVersionError, match="newer"):
         PostgresSink(engine=pg_engine, schema=pg_schema).write_batch(results=[result_row("a")])
     assert fetch(pg_engine, f'SELECT count(*) FROM "{pg_schema}".faceid_idcard')[0][0] == 0
+
+
+def test_version_1_tables_are_migrated_in_place(pg_engine: sa.Engine, pg_schema: str) -> None:
+    sink = PostgresSink(engine=pg_engine, schema=pg_schema)
+    sink.create_tables()
+    sink.write_batch(results=[result_row("a")])
+    # Back to the version 1 layout: no document_key column, no document tables.
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql(f'ALTER TABLE "{pg_schema}".faceid_idcard DROP COLUMN document_key')
+        conn.exec_driver_sql(f'DROP TABLE "{pg_schema}".faceid_idcard_document')
+        conn.exec_driver_sql(f'DROP TABLE "{pg_schema}".faceid_idcard_document_history')
+        conn.exec_driver_sql(f'UPDATE "{pg_schema}".faceid_idcard_meta SET schema_version = 1')
+    with pytest.raises(SchemaVersionError, match="older than 2: call create_tables"):
+        PostgresSink(engine=pg_engine, schema=pg_schema).write_batch(results=[result_row("b")])
+    migrated = PostgresSink(engine=pg_engine, schema=pg_schema)
+    migrated.create_tables()
+    assert migrated.schema_version() == 2
+    assert {"faceid_idcard_document", "faceid_idcard_document_history"} <= tables_in(pg_engine, pg_schema)
+    migrated.write_batch(results=[{**result_row("b"), "document_key": "doc-b"}])
+    keys = fetch(pg_engine, f'SELECT document_key FROM "{pg_schema}".faceid_idcard ORDER BY document_key')
+    assert keys == [("doc-b",), (None,)]
 
 
 def test_write_before_create_tables_says_what_to_do(pg_engine: sa.Engine, pg_schema: str) -> None:

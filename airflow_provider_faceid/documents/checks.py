@@ -1,0 +1,308 @@
+"""One document from its sides: merge, named checks and a verdict, as pure functions.
+
+A *side* is one loaded image with a document key. :func:`merge` folds the sides a batch brings into
+what a document already was: a newer capture of a side replaces the older one (the replaced one
+goes to the history), and two captures that disagree (different numbers on two fronts, different
+validity on two backs, both readable) make the document a ``conflict``. :func:`judge` then gives
+the flags and the verdict; each flag is documented in README.md ("Documents").
+
+The capture date is the later side's ``captured_at`` as a Beijing date (validity dates are
+Beijing dates). The boundary: a card whose ``valid_to`` IS the capture date was still valid that
+day; it is ``expired`` from the day after.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from airflow_provider_faceid import regions, validation
+from airflow_provider_faceid.documents.pairing import CHINA_TIME
+from airflow_provider_faceid.privacy import mask_name
+
+COMPLETE, FRONT_ONLY, BACK_ONLY, CONFLICT = "complete", "front_only", "back_only", "conflict"
+USABLE, NEEDS_RECAPTURE, REJECTED = "usable", "needs_recapture", "rejected"
+STATUSES = (COMPLETE, FRONT_ONLY, BACK_ONLY, CONFLICT)
+VERDICTS = (USABLE, NEEDS_RECAPTURE, REJECTED)
+
+EXPIRED = "expired"
+NOT_YET_VALID = "not_yet_valid"
+TERM_UNUSUAL_FOR_AGE = "valid_term_unusual_for_age"
+AUTHORITY_REGION_MISMATCH = "authority_region_mismatch"
+DUPLICATE_APPLICANT = "duplicate_applicant"
+FRONT_NEEDS_RECAPTURE = "front_needs_recapture"
+BACK_NEEDS_RECAPTURE = "back_needs_recapture"
+FRONT_MISSING = "front_missing"
+BACK_MISSING = "back_missing"
+NUMBER_INCONSISTENT = "number_inconsistent"
+
+# What each flag does to the verdict. Flags in neither set are warnings (people move; the same
+# person may apply twice for good reasons): stored, never blocking.
+_REJECTING = (CONFLICT, EXPIRED, NOT_YET_VALID, TERM_UNUSUAL_FOR_AGE)
+_RECAPTURE = (FRONT_MISSING, BACK_MISSING, FRONT_NEEDS_RECAPTURE, BACK_NEEDS_RECAPTURE, NUMBER_INCONSISTENT)
+
+FRONT_FIELDS = (
+    "name",
+    "gender",
+    "race",
+    "birthday",
+    "address",
+    "id_card_number",
+    "id_card_number_masked",
+    "region_code",
+    "number_check",
+)
+BACK_FIELDS = ("issued_by", "valid_date", "valid_from", "valid_to", "long_term")
+# Suffixes a division's name carries that an authority's name may drop (北京市公安局朝阳分局).
+_DIVISION_SUFFIXES = (
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "自治旗",
+    "地区",
+    "新区",
+    "省",
+    "市",
+    "区",
+    "县",
+    "旗",
+    "盟",
+)
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Side:
+    """One loaded image of a document: its digest, when it was captured, what was read.
+
+    ``fields`` holds the front's or the back's columns (:data:`FRONT_FIELDS`, :data:`BACK_FIELDS`);
+    ``id_card_number`` there is the stored form (plain or HMAC), so comparing two fronts never needs
+    the number itself.
+    """
+
+    side: str
+    sha256: str
+    captured_at: dt.datetime | None
+    needs_recapture: bool
+    fields: Mapping[str, Any]
+
+    def __repr__(self) -> str:
+        return (
+            f"Side(side={self.side!r}, sha256={self.sha256[:12]!r}, captured_at={self.captured_at!r}, "
+            f"needs_recapture={self.needs_recapture!r}, name={mask_name(self.fields.get('name'))!r})"
+        )
+
+    def order(self) -> tuple[dt.datetime, str]:
+        # Unknown capture times count as the oldest; the digest breaks ties, so the outcome never
+        # depends on the order scans were processed in.
+        return (self.captured_at or dt.datetime.min.replace(tzinfo=dt.timezone.utc), self.sha256)
+
+    def disagrees_with(self, other: Side) -> bool:
+        """Two readable captures of one side that cannot be the same card."""
+        if self.needs_recapture or other.needs_recapture:
+            return False
+        key = "id_card_number" if self.side == "front" else "valid_date"
+        mine, theirs = self.fields.get(key), other.fields.get(key)
+        return bool(mine) and bool(theirs) and mine != theirs
+
+
+@dataclasses.dataclass(frozen=True)
+class Replaced:
+    """A side no longer used by its document (a history row)."""
+
+    side: Side
+    replaced_by: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Document:
+    """A document's sides; the merged fields, checks and verdict are derived (see :func:`judge`)."""
+
+    key: str
+    front: Side | None = None
+    back: Side | None = None
+    conflicts: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        front = self.front.sha256[:12] if self.front else None
+        back = self.back.sha256[:12] if self.back else None
+        return f"Document(front={front!r}, back={back!r}, conflicts={len(self.conflicts)})"
+
+    @property
+    def status(self) -> str:
+        if self.conflicts:
+            return CONFLICT
+        if self.front and self.back:
+            return COMPLETE
+        return FRONT_ONLY if self.front else BACK_ONLY
+
+    def using(self, side: Side) -> Document:
+        """This document with ``side`` as its front or back."""
+        if side.side == "front":
+            return dataclasses.replace(self, front=side)
+        return dataclasses.replace(self, back=side)
+
+    @property
+    def captured_at(self) -> dt.datetime | None:
+        times = [s.captured_at for s in (self.front, self.back) if s and s.captured_at]
+        return max(times) if times else None
+
+
+def merge(document: Document, sides: Iterable[Side]) -> tuple[Document, list[Replaced]]:
+    """``document`` with ``sides`` added, oldest capture first, and the sides it stopped using."""
+    replaced: list[Replaced] = []
+    for side in sorted(sides, key=Side.order):
+        current: Side | None = getattr(document, side.side)
+        if current is None:
+            document = document.using(side)
+        elif current.sha256 == side.sha256:
+            # The same image read again (reprocess): its newer reading, no history.
+            document = document.using(side)
+        elif current.disagrees_with(side):
+            found = {*document.conflicts, current.sha256, side.sha256}
+            document = dataclasses.replace(document, conflicts=tuple(sorted(found)))
+        elif side.order() >= current.order():
+            document = document.using(side)
+            replaced.append(Replaced(current, replaced_by=side.sha256))
+        else:
+            replaced.append(Replaced(side, replaced_by=current.sha256))
+    return document, replaced
+
+
+@dataclasses.dataclass(frozen=True)
+class Judgement:
+    flags: tuple[str, ...]
+    verdict: str
+    reasons: tuple[str, ...]
+
+
+def capture_date(when: dt.datetime | None) -> dt.date | None:
+    """The Beijing date of a capture time."""
+    return None if when is None else when.astimezone(CHINA_TIME).date()
+
+
+def judge(document: Document, *, duplicate_applicant: bool = False) -> Judgement:
+    """Every check on ``document`` as a flag, and the verdict with the flags that decided it.
+
+    ``rejected`` for a conflict or a card not valid on the capture date (expired, not yet valid,
+    a term its holder's age at issue does not give); else ``needs_recapture`` when a side is
+    missing, unreadable or its number does not check out; else ``usable``.
+    """
+    front = document.front.fields if document.front else {}
+    back = document.back.fields if document.back else {}
+    flags: set[str] = set()
+    if document.conflicts:
+        flags.add(CONFLICT)
+    flags.update(_presence_flags(document))
+    if front.get("number_check") not in (None, validation.NUMBER_EMPTY, validation.NUMBER_CONSISTENT):
+        flags.add(NUMBER_INCONSISTENT)
+    flags.update(validity_flags(back, on=capture_date(document.captured_at)))
+    if front and back:
+        period = validation.ValidPeriod(
+            back.get("valid_from"), back.get("valid_to"), back.get("long_term"), ()
+        )
+        flags.update(validation.term_flags(period, birthday=front.get("birthday")))
+        if not authority_names_region(back.get("issued_by"), front.get("region_code")):
+            flags.add(AUTHORITY_REGION_MISMATCH)
+    if duplicate_applicant:
+        flags.add(DUPLICATE_APPLICANT)
+    rejecting = tuple(f for f in _REJECTING if f in flags)
+    recapture = tuple(f for f in _RECAPTURE if f in flags)
+    if rejecting:
+        verdict, reasons = REJECTED, rejecting
+    elif recapture:
+        verdict, reasons = NEEDS_RECAPTURE, recapture
+    else:
+        verdict, reasons = USABLE, ()
+    return Judgement(flags=tuple(sorted(flags)), verdict=verdict, reasons=reasons)
+
+
+def _presence_flags(document: Document) -> Iterable[str]:
+    for side, missing, recapture in (
+        (document.front, FRONT_MISSING, FRONT_NEEDS_RECAPTURE),
+        (document.back, BACK_MISSING, BACK_NEEDS_RECAPTURE),
+    ):
+        if side is None:
+            yield missing
+        elif side.needs_recapture:
+            yield recapture
+
+
+def validity_flags(back: Mapping[str, Any], *, on: dt.date | None) -> tuple[str, ...]:
+    """``expired`` when the capture date is after ``valid_to`` (the last day is still valid);
+    ``not_yet_valid`` when it is before ``valid_from``. Nothing to judge without a date."""
+    if on is None:
+        return ()
+    valid_from, valid_to = back.get("valid_from"), back.get("valid_to")
+    flags = []
+    if valid_to is not None and not back.get("long_term") and on > valid_to:
+        flags.append(EXPIRED)
+    if valid_from is not None and on < valid_from:
+        flags.append(NOT_YET_VALID)
+    return tuple(flags)
+
+
+def authority_names_region(issued_by: str | None, region_code: str | None) -> bool:
+    """True when the authority names the county, city or province of the number's region code,
+    or when there is nothing to compare (no authority, no or an unknown code)."""
+    region = regions.lookup(region_code) if region_code else None
+    if not issued_by or region is None:
+        return True
+    names = [n for n in (region.county, region.city, region.province) if n]
+    return any(_stem(name) in issued_by for name in names)
+
+
+def _stem(name: str) -> str:
+    for suffix in _DIVISION_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+            break
+    # Two characters tell a place apart in an authority's name (延边朝鲜族自治州 -> 延边州公安局).
+    return name[:2]
+
+
+def document_row(document: Document, judgement: Judgement) -> dict[str, Any]:
+    """The documents-table row of ``document`` (lineage columns are added by the writer)."""
+    front, back = document.front, document.back
+    row: dict[str, Any] = {
+        "document_key": document.key,
+        "status": document.status,
+        "verdict": judgement.verdict,
+        "reasons": list(judgement.reasons),
+        "flags": list(judgement.flags),
+        "front_sha256": front.sha256 if front else None,
+        "back_sha256": back.sha256 if back else None,
+        "conflict_sha256": list(document.conflicts) or None,
+        "front_captured_at": front.captured_at if front else None,
+        "back_captured_at": back.captured_at if back else None,
+        "captured_at": document.captured_at,
+    }
+    row.update({f: front.fields.get(f) if front else None for f in FRONT_FIELDS})
+    row.update({f: back.fields.get(f) if back else None for f in BACK_FIELDS})
+    return row
+
+
+def document_from_row(row: Mapping[str, Any]) -> Document:
+    """The document a documents-table row holds (for merging later captures into it)."""
+    flags: Sequence[str] = row.get("flags") or ()
+    front = back = None
+    if row.get("front_sha256"):
+        front = Side(
+            side="front",
+            sha256=row["front_sha256"],
+            captured_at=row.get("front_captured_at"),
+            needs_recapture=FRONT_NEEDS_RECAPTURE in flags,
+            fields={f: row.get(f) for f in FRONT_FIELDS},
+        )
+    if row.get("back_sha256"):
+        back = Side(
+            side="back",
+            sha256=row["back_sha256"],
+            captured_at=row.get("back_captured_at"),
+            needs_recapture=BACK_NEEDS_RECAPTURE in flags,
+            fields={f: row.get(f) for f in BACK_FIELDS},
+        )
+    conflicts = tuple(row.get("conflict_sha256") or ())
+    return Document(row["document_key"], front=front, back=back, conflicts=conflicts)

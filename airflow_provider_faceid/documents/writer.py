@@ -1,0 +1,222 @@
+"""The documents step of a batch: sides in, document and history rows out, in the batch's transaction.
+
+:class:`DocumentWriter` is handed to the :class:`~airflow_provider_faceid.loader.Loader`, which
+gives it every loaded image with a document key and passes :meth:`DocumentWriter.write` to
+:meth:`~airflow_provider_faceid.sink.PostgresSink.write_batch` as the batch's last step: the image
+rows and the documents they make commit together, or not at all.
+
+Per batch, whatever its size, four statements at most: the touched documents and the documents
+sharing their numbers are read in one query, then documents, history and the other holders of a
+shared number are written in one statement each. Rows travel as one JSON text per statement
+(``jsonb_populate_recordset``): psycopg adapts a list element by element, ~7 us each, which was
+most of the step's cost.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+
+from airflow_provider_faceid import idnumber
+from airflow_provider_faceid.documents.checks import (
+    BACK_FIELDS,
+    DUPLICATE_APPLICANT,
+    FRONT_FIELDS,
+    Document,
+    Replaced,
+    Side,
+    document_from_row,
+    document_row,
+    judge,
+    merge,
+)
+from airflow_provider_faceid.documents.pairing import DocumentRef, PairingRule
+from airflow_provider_faceid.records import IdCardRecord
+from airflow_provider_faceid.sink_schema import SinkTables
+from airflow_provider_faceid.staging import StagedObject
+
+_encode = msgspec.json.Encoder().encode
+# Filled by the database (updated_at, replaced_at): left out of the JSON so their defaults apply.
+_SERVER_SET = frozenset({"updated_at", "replaced_at"})
+# A JSON array of strings as a set of text values: one parameter, whatever the number of values.
+_JSON_TEXTS = "(SELECT jsonb_array_elements_text(CAST({} AS jsonb)))"
+
+
+class DocumentWriter:
+    """Pairs the loaded sides of a run into documents, one batch at a time.
+
+    :param rule: which document a scan belongs to (see :mod:`.pairing`).
+    :param tables: the sink's tables (``documents`` and ``document_history`` are written).
+    :param dag_id: lineage written into document rows.
+    :param run_id: lineage written into document and history rows.
+    """
+
+    def __init__(
+        self, *, rule: PairingRule, tables: SinkTables, dag_id: str | None = None, run_id: str | None = None
+    ) -> None:
+        self.rule = rule
+        self.tables = tables
+        self.dag_id = dag_id
+        self.run_id = run_id
+        self.seconds = 0.0
+        self._pending: dict[str, list[Side]] = defaultdict(list)
+        # Last state of every document this run touched: the summary counts each document once.
+        self._states: dict[str, tuple[str, str]] = {}
+        self._lock = threading.Lock()
+        dialect = sa.dialects.postgresql.dialect()
+        self._documents_name = dialect.identifier_preparer.format_table(tables.documents)
+        self._history_name = dialect.identifier_preparer.format_table(tables.document_history)
+        self._document_columns = [c.name for c in tables.documents.columns if c.name not in _SERVER_SET]
+        self._history_columns = [c.name for c in tables.document_history.columns if c.name not in _SERVER_SET]
+
+    def __repr__(self) -> str:
+        return f"DocumentWriter(rule={self.rule!r}, table={self._documents_name})"
+
+    def document_of(self, obj: StagedObject) -> DocumentRef | None:
+        return self.rule.document_of(obj)
+
+    def add(self, ref: DocumentRef, *, sha256: str, record: IdCardRecord, row: Mapping[str, Any]) -> None:
+        """Queue one loaded image (``row`` as the results table stores it) for the next batch."""
+        front = record.side == "front"
+        fields = {f: row.get(f) for f in (FRONT_FIELDS if front else BACK_FIELDS)}
+        if front:
+            # The region is kept apart from the number: with HMAC storage the number is gone by the
+            # time a back arrives in a later run, and the authority check needs the region.
+            number = record.id_card_number
+            fields["region_code"] = idnumber.region_code_of(number) if number else None
+        side = Side(
+            side=record.side,
+            sha256=sha256,
+            captured_at=ref.captured_at,
+            needs_recapture=record.needs_recapture,
+            fields=fields,
+        )
+        with self._lock:
+            self._pending[ref.key].append(side)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Documents this run touched, by their last status and verdict."""
+        with self._lock:
+            states = list(self._states.values())
+        return {
+            "by_status": dict(Counter(status for status, _ in states)),
+            "by_verdict": dict(Counter(verdict for _, verdict in states)),
+        }
+
+    def write(self, conn: sa.Connection, results: Sequence[Mapping[str, Any]]) -> None:
+        """The batch step: merge the queued sides into their documents (``results`` is unused: the
+        sides were queued with what the checks need, the plain region code included)."""
+        with self._lock:
+            pending, self._pending = self._pending, defaultdict(list)
+        if not pending:
+            return
+        started = time.monotonic()
+        existing, holders = self._read(conn, pending)
+        documents: dict[str, Document] = {}
+        history: list[tuple[str, Replaced]] = []
+        for key in sorted(pending):
+            before = document_from_row(existing[key]) if key in existing else Document(key)
+            documents[key], replaced = merge(before, pending[key])
+            history += [(key, r) for r in replaced]
+        numbers: dict[str, str] = {}
+        for key, document in documents.items():
+            number = document.front.fields.get("id_card_number") if document.front else None
+            if number:
+                numbers[key] = number
+                holders[number].add(key)
+        rows = []
+        for key, document in documents.items():
+            number = numbers.get(key)
+            judgement = judge(document, duplicate_applicant=number is not None and len(holders[number]) > 1)
+            rows.append({**document_row(document, judgement), "dag_id": self.dag_id, "run_id": self.run_id})
+            self._states[key] = (document.status, judgement.verdict)
+        others = sorted({k for n in numbers.values() for k in holders[n]} - documents.keys())
+        self._write(conn, rows, history, others)
+        self.seconds += time.monotonic() - started
+
+    def _read(
+        self, conn: sa.Connection, pending: Mapping[str, list[Side]]
+    ) -> tuple[dict[str, dict[str, Any]], defaultdict[str, set[str]]]:
+        """The touched documents' rows, and number -> keys of every document holding a number the
+        batch's fronts carry (for the duplicate-applicant check)."""
+        numbers = sorted(
+            {
+                s.fields["id_card_number"]
+                for sides in pending.values()
+                for s in sides
+                if s.fields.get("id_card_number")
+            }
+        )
+        keys = _JSON_TEXTS.format(":keys")
+        query = sa.text(
+            f"SELECT d.*, d.document_key IN {keys} AS touched FROM {self._documents_name} AS d "
+            f"WHERE d.document_key IN {keys} OR d.id_card_number IN {_JSON_TEXTS.format(':numbers')}"
+        )
+        existing: dict[str, dict[str, Any]] = {}
+        holders: defaultdict[str, set[str]] = defaultdict(set)
+        params = {"keys": _encode(sorted(pending)).decode(), "numbers": _encode(numbers).decode()}
+        for found in conn.execute(query, params).mappings():
+            row = dict(found)
+            if row.pop("touched"):
+                existing[row["document_key"]] = row
+            else:
+                holders[row["id_card_number"]].add(row["document_key"])
+        return existing, holders
+
+    def _write(
+        self,
+        conn: sa.Connection,
+        rows: list[dict[str, Any]],
+        history: list[tuple[str, Replaced]],
+        others: list[str],
+    ) -> None:
+        columns = ", ".join(f'"{c}"' for c in self._document_columns)
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in self._document_columns if c != "document_key")
+        # Key order ("C") in every writer: two tasks pairing into the same documents never deadlock.
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {self._documents_name} ({columns}) SELECT {columns} FROM "
+                f"jsonb_populate_recordset(NULL::{self._documents_name}, CAST(:rows AS jsonb)) "
+                'ORDER BY "document_key" COLLATE "C" '
+                f'ON CONFLICT ("document_key") DO UPDATE SET {updates}, "updated_at" = now()'
+            ),
+            {"rows": _encode(rows).decode()},
+        )
+        if history:
+            entries = [
+                {
+                    "document_key": key,
+                    "side": r.side.side,
+                    "image_sha256": r.side.sha256,
+                    "captured_at": r.side.captured_at,
+                    "replaced_by": r.replaced_by,
+                    "run_id": self.run_id,
+                }
+                for key, r in history
+            ]
+            names = ", ".join(f'"{c}"' for c in self._history_columns)
+            conn.execute(
+                sa.text(
+                    f"INSERT INTO {self._history_name} ({names}) SELECT {names} FROM "
+                    f"jsonb_populate_recordset(NULL::{self._history_name}, CAST(:rows AS jsonb)) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                {"rows": _encode(entries).decode()},
+            )
+        if others:
+            # Documents of earlier runs that now share a number with this batch: flagged too, their
+            # verdict unchanged (the flag is a warning).
+            conn.execute(
+                sa.text(
+                    f"UPDATE {self._documents_name} "
+                    "SET flags = array_append(flags, :flag), updated_at = now() "
+                    f"WHERE document_key IN {_JSON_TEXTS.format(':keys')} AND NOT (:flag = ANY(flags))"
+                ),
+                {"flag": DUPLICATE_APPLICANT, "keys": _encode(others).decode()},
+            )
