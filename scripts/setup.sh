@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(fonts-noto-cjk fonts-arphic-gbsn00lp fonts-ocr-b fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming fonts-droid-fallback fonts-dejavu-core)
+packages=(fonts-noto-cjk fonts-arphic-gbsn00lp fonts-ocr-b fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming fonts-droid-fallback fonts-dejavu-core fonts-lxgw-wenkai fonts-smiley-sans fonts-arphic-ukai fonts-arphic-gkai00mp fonts-babelstone-han fonts-liberation fonts-freefont-ttf fonts-noto-mono)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
