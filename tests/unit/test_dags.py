@@ -30,6 +30,7 @@ from airflow_provider_faceid.staging import StagedObject
 DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
 DAILY = "faceid_idcards_daily"
 BACKFILL = "faceid_idcards_backfill"
+DOCUMENTS = "faceid_documents_daily"
 
 
 @pytest.fixture
@@ -68,14 +69,24 @@ def render_context(ds: str) -> Any:
 
 def test_dags_import_without_errors(dagbag: DagBag) -> None:
     assert dagbag.import_errors == {}
-    assert set(dagbag.dag_ids) == {DAILY, BACKFILL}
+    assert set(dagbag.dag_ids) == {DAILY, BACKFILL, DOCUMENTS}
     assert {path.name for path in DAGS_FOLDER.iterdir() if path.suffix == ".py"} == {
         f"{DAILY}.py",
         f"{BACKFILL}.py",
+        f"{DOCUMENTS}.py",
     }
 
 
-@pytest.mark.parametrize("dag_id", [DAILY, BACKFILL])
+def test_the_documents_dag_pairs_by_folder_into_its_own_tables(dagbag: DagBag) -> None:
+    operator = task_of(dagbag, DOCUMENTS, "pair_documents")
+    assert isinstance(operator, FaceIdOcrToPostgresOperator)
+    assert (operator.pair_by, operator.table, operator.pool) == ("folder", "faceid_kyc", "faceid_api")
+    assert "pair_by" in operator.template_fields
+    assert operator.source.endswith("/{{ ds }}")
+    assert task_of(dagbag, DAILY, "ocr_idcards").pair_by is None
+
+
+@pytest.mark.parametrize("dag_id", [DAILY, BACKFILL, DOCUMENTS])
 def test_each_dag_file_says_how_to_use_it(dag_id: str) -> None:
     source = (DAGS_FOLDER / f"{dag_id}.py").read_text(encoding="utf-8")
     docstring = source.split('"""')[1]
