@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -73,6 +74,9 @@ _DIVISION_SUFFIXES = (
 )
 
 
+_NEVER = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+
+
 @dataclasses.dataclass(frozen=True, repr=False)
 class Side:
     """One loaded image of a document: its digest, when it was captured, what was read.
@@ -97,7 +101,7 @@ class Side:
     def order(self) -> tuple[dt.datetime, str]:
         # Unknown capture times count as the oldest; the digest breaks ties, so the outcome never
         # depends on the order scans were processed in.
-        return (self.captured_at or dt.datetime.min.replace(tzinfo=dt.timezone.utc), self.sha256)
+        return (self.captured_at or _NEVER, self.sha256)
 
     def disagrees_with(self, other: Side) -> bool:
         """Two readable captures of one side that cannot be the same card."""
@@ -140,9 +144,10 @@ class Document:
 
     def using(self, side: Side) -> Document:
         """This document with ``side`` as its front or back."""
+        # Built directly: dataclasses.replace costs a few us, and this runs for every side loaded.
         if side.side == "front":
-            return dataclasses.replace(self, front=side)
-        return dataclasses.replace(self, back=side)
+            return Document(self.key, side, self.back, self.conflicts)
+        return Document(self.key, self.front, side, self.conflicts)
 
     @property
     def captured_at(self) -> dt.datetime | None:
@@ -162,7 +167,7 @@ def merge(document: Document, sides: Iterable[Side]) -> tuple[Document, list[Rep
             document = document.using(side)
         elif current.disagrees_with(side):
             found = {*document.conflicts, current.sha256, side.sha256}
-            document = dataclasses.replace(document, conflicts=tuple(sorted(found)))
+            document = Document(document.key, document.front, document.back, tuple(sorted(found)))
         elif side.order() >= current.order():
             document = document.using(side)
             replaced.append(Replaced(current, replaced_by=side.sha256))
@@ -195,7 +200,14 @@ def judge(document: Document, *, duplicate_applicant: bool = False) -> Judgement
     flags: set[str] = set()
     if document.conflicts:
         flags.add(CONFLICT)
-    flags.update(_presence_flags(document))
+    for present, missing_flag, recapture_flag in (
+        (document.front, FRONT_MISSING, FRONT_NEEDS_RECAPTURE),
+        (document.back, BACK_MISSING, BACK_NEEDS_RECAPTURE),
+    ):
+        if present is None:
+            flags.add(missing_flag)
+        elif present.needs_recapture:
+            flags.add(recapture_flag)
     if front.get("number_check") not in (None, validation.NUMBER_EMPTY, validation.NUMBER_CONSISTENT):
         flags.add(NUMBER_INCONSISTENT)
     flags.update(validity_flags(back, on=capture_date(document.captured_at)))
@@ -217,17 +229,6 @@ def judge(document: Document, *, duplicate_applicant: bool = False) -> Judgement
     else:
         verdict, reasons = USABLE, ()
     return Judgement(flags=tuple(sorted(flags)), verdict=verdict, reasons=reasons)
-
-
-def _presence_flags(document: Document) -> Iterable[str]:
-    for side, missing, recapture in (
-        (document.front, FRONT_MISSING, FRONT_NEEDS_RECAPTURE),
-        (document.back, BACK_MISSING, BACK_NEEDS_RECAPTURE),
-    ):
-        if side is None:
-            yield missing
-        elif side.needs_recapture:
-            yield recapture
 
 
 def validity_flags(back: Mapping[str, Any], *, on: dt.date | None) -> tuple[str, ...]:
@@ -254,6 +255,7 @@ def authority_names_region(issued_by: str | None, region_code: str | None) -> bo
     return any(_stem(name) in issued_by for name in names)
 
 
+@functools.cache
 def _stem(name: str) -> str:
     for suffix in _DIVISION_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):

@@ -45,7 +45,7 @@ _encode = msgspec.json.Encoder().encode
 # Filled by the database (updated_at, replaced_at): left out of the JSON so their defaults apply.
 _SERVER_SET = frozenset({"updated_at", "replaced_at"})
 # A JSON array of strings as a set of text values: one parameter, whatever the number of values.
-_JSON_TEXTS = "(SELECT jsonb_array_elements_text(CAST({} AS jsonb)))"
+_JSON_TEXTS = "ARRAY(SELECT jsonb_array_elements_text(CAST({} AS jsonb)))"
 
 
 class DocumentWriter:
@@ -153,10 +153,13 @@ class DocumentWriter:
                 if s.fields.get("id_card_number")
             }
         )
-        keys = _JSON_TEXTS.format(":keys")
+        keys, wanted = _JSON_TEXTS.format(":keys"), _JSON_TEXTS.format(":numbers")
+        # Two index lookups: an OR of the two conditions would scan the whole table every batch.
         query = sa.text(
-            f"SELECT d.*, d.document_key IN {keys} AS touched FROM {self._documents_name} AS d "
-            f"WHERE d.document_key IN {keys} OR d.id_card_number IN {_JSON_TEXTS.format(':numbers')}"
+            f"SELECT d.*, true AS touched FROM {self._documents_name} AS d "
+            f"WHERE d.document_key = ANY({keys}) "
+            f"UNION ALL SELECT d.*, false FROM {self._documents_name} AS d "
+            f"WHERE d.id_card_number = ANY({wanted}) AND NOT d.document_key = ANY({keys})"
         )
         existing: dict[str, dict[str, Any]] = {}
         holders: defaultdict[str, set[str]] = defaultdict(set)
@@ -216,7 +219,7 @@ class DocumentWriter:
                 sa.text(
                     f"UPDATE {self._documents_name} "
                     "SET flags = array_append(flags, :flag), updated_at = now() "
-                    f"WHERE document_key IN {_JSON_TEXTS.format(':keys')} AND NOT (:flag = ANY(flags))"
+                    f"WHERE document_key = ANY({_JSON_TEXTS.format(':keys')}) AND NOT (:flag = ANY(flags))"
                 ),
                 {"flag": DUPLICATE_APPLICANT, "keys": _encode(others).decode()},
             )
