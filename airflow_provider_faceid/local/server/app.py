@@ -200,7 +200,7 @@ class FaceIdLocalApp:
                     self.replay.put(key, fields)
         answer: dict[str, Any] = {"request_id": request_id, "time_used": _elapsed_ms(head)}
         answer.update((name, value) for name, value in fields.items() if name not in answer)
-        return Response.json(200, answer)
+        return Response.json(200, in_document_order(answer))
 
     async def _replayed(
         self, replay: ReplayCache, image: bytes, *, legality: bool
@@ -242,6 +242,41 @@ class FaceIdLocalApp:
     ) -> Response:
         payload = {"error_message": message, "request_id": request_id, "time_used": _elapsed_ms(head)}
         return Response.json(status, payload, label=label or message)
+
+
+#: Key order of the API document's example answers (front, back and their nested objects). JSON
+#: objects are unordered, but a client that compares answer texts, or parses keys in sequence, sees
+#: the same text as from the cloud. Keys the examples do not show follow in the engine's order.
+_FRONT_ORDER = (
+    "race", "name", "time_used", "gender", "id_card_number", "request_id", "birthday", "legality",
+    "address", "head_rect", "side",
+)  # fmt: skip
+_BACK_ORDER = ("legality", "request_id", "time_used", "valid_date", "issued_by", "side")
+_POINT_ORDER = ("y", "x")
+_NESTED_ORDER: dict[str, tuple[str, ...]] = {
+    "birthday": ("year", "day", "month"),
+    "legality": ("Edited", "Photocopy", "ID Photo", "Screen", "Temporary ID Photo"),
+    "head_rect": ("rt", "lt", "lb", "rb"),
+}
+
+
+def _ordered(mapping: Mapping[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    rank = {key: n for n, key in enumerate(order)}
+    return dict(sorted(mapping.items(), key=lambda item: rank.get(item[0], len(order))))
+
+
+def in_document_order(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """``answer`` with its keys, and those of its nested objects, in the API document's order."""
+    ordered = _ordered(answer, _BACK_ORDER if answer.get("side") == "back" else _FRONT_ORDER)
+    for name, order in _NESTED_ORDER.items():
+        if isinstance(ordered.get(name), Mapping):
+            ordered[name] = _ordered(ordered[name], order)
+    if isinstance(ordered.get("head_rect"), dict):
+        ordered["head_rect"] = {
+            corner: _ordered(point, _POINT_ORDER) if isinstance(point, Mapping) else point
+            for corner, point in ordered["head_rect"].items()
+        }
+    return ordered
 
 
 def _discard(task: asyncio.Future[Any]) -> None:
