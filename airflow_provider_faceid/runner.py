@@ -93,6 +93,7 @@ class AdaptiveLimiter:
         self._epoch = 0
         self._decreases = 0
         self._increases = 0
+        self._waiting = 0
         self._cond = threading.Condition()
 
     @property
@@ -111,11 +112,20 @@ class AdaptiveLimiter:
     def increases(self) -> int:
         return self._increases
 
+    @property
+    def waiting(self) -> int:
+        """Threads inside :meth:`acquire` (blocked on the limit, or about to be)."""
+        return self._waiting
+
     def acquire(self, *, timeout: float | None = None) -> int | None:
         """Wait for a slot under the current limit; return the epoch ticket, ``None`` on timeout."""
         with self._cond:
-            if not self._cond.wait_for(lambda: self._in_flight < self._limit, timeout=timeout):
-                return None
+            self._waiting += 1
+            try:
+                if not self._cond.wait_for(lambda: self._in_flight < self._limit, timeout=timeout):
+                    return None
+            finally:
+                self._waiting -= 1
             self._in_flight += 1
             return self._epoch
 

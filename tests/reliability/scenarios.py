@@ -614,7 +614,9 @@ def postgres_restarted(bench: Bench, *, count: int = 16, down_seconds: float = 0
         return sc.result()
 
 
-def task_killed(bench: Bench, *, count: int = 16, commit_every: int = 4) -> ScenarioResult:
+def task_killed(
+    bench: Bench, *, count: int = 16, commit_every: int = 4, max_in_flight: int = 2
+) -> ScenarioResult:
     """The task process SIGKILLed between two commits; the re-run redoes only the uncommitted images."""
     with scenario(bench, name="task_killed", count=count) as (sc, source):
         server = sc.server(concurrency_limit=4, workers=1, latency_ms=300)
@@ -627,7 +629,7 @@ def task_killed(bench: Bench, *, count: int = 16, commit_every: int = 4) -> Scen
                 f"--source={source}",
                 f"--schema={sc.schema}",
                 f"--commit-every={commit_every}",
-                "--max-in-flight=2",
+                f"--max-in-flight={max_in_flight}",
             ]
             # A file, not a pipe: a child writing into a full pipe nobody reads would block.
             child_output = sc.bench.workdir / "task_killed.log"
@@ -638,13 +640,18 @@ def task_killed(bench: Bench, *, count: int = 16, commit_every: int = 4) -> Scen
                     stdout=out,
                     stderr=subprocess.STDOUT,
                 )
-            # Kill after the first commit, half-way through the next batch.
-            committed = wait_for(lambda: source_rows(sc.engine, sc.schema) >= commit_every, timeout=60)
-            time.sleep(0.45)
+            # Kill after the first commit, once an answer of the next batch has arrived: an event, so
+            # neither a slow machine nor a fast one moves the kill out of the batch.
+            committed = wait_for(
+                lambda: commit_every <= source_rows(sc.engine, sc.schema) < requests_served(server),
+                timeout=60,
+            )
             child.send_signal(signal.SIGKILL)
             child.wait(timeout=30)
             output = child_output.read_text(errors="replace")
             sc.texts.append(output)
+            # The requests the child had in flight are answered (and paid) after its death too.
+            wait_for(lambda: server.counters()["in_flight"] == 0, timeout=60)
             served = requests_served(server)
         finally:
             sc.keep_server_log(server)
@@ -655,8 +662,17 @@ def task_killed(bench: Bench, *, count: int = 16, commit_every: int = 4) -> Scen
             child.returncode == -signal.SIGKILL, f"the child exited with {child.returncode}, not by SIGKILL"
         )
         report = loaded_failed(sc, "after kill", finished=False)
-        sc.check(len(report.loaded) < count, "the kill landed after the run")
-        wasted = served - len(report.loaded) - len(report.failed)
+        settled = len(report.loaded) + len(report.failed)
+        sc.check(settled < count, "the kill landed after the run")
+        sc.check(
+            settled % commit_every == 0, f"{settled} images committed: not whole batches of {commit_every}"
+        )
+        # Paid for and lost: the images of the batch being built (commit_every at most, while it is
+        # written) and the answers the runner holds for the consumer (in flight and queued: twice
+        # max_in_flight, its default queue).
+        wasted = served - settled
+        at_most = commit_every + 2 * max_in_flight
+        sc.check(wasted <= at_most, f"{wasted} calls lost to the kill, more than {at_most}")
         sc.notes.append(f"{served} calls before the kill, {wasted} of them for images not committed")
         sc.rerun_on_calm_server(source=source)
         return sc.result()

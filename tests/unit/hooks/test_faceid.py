@@ -6,15 +6,15 @@ own connection resolution and string-typed URI extras are exercised.
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import pickle
 import threading
-import time
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import tenacity
 
 from airflow_provider_faceid import exceptions as exc
 from airflow_provider_faceid.hooks.faceid import CONNECTION_PROBE, FaceIdHook
@@ -23,8 +23,8 @@ from tests.fixtures.faceid_api import (
     OCR_PATH,
     FaceIdScript,
     error_answer,
+    held_answer,
     json_answer,
-    slow_answer,
     text_answer,
 )
 
@@ -270,41 +270,89 @@ def test_max_attempts_from_uri_extra_bounds_the_requests(faceid_api, hook_for):
     assert attempts == [1, 2, 3]
 
 
-def test_retry_deadline_bounds_the_time_spent(faceid_api, hook_for):
+class InjectedClock:
+    """The retry loop's clock and sleep in one: its waits advance it and nothing else does, so the
+    backoff and deadline arithmetic is checked exactly, whatever the machine's load."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+        self.attempts_at: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch, faceid_api: FaceIdScript) -> InjectedClock:
+    """tenacity's clock and the hook's retry sleep replaced by one InjectedClock."""
+    injected = InjectedClock()
+    monkeypatch.setattr(tenacity, "time", SimpleNamespace(monotonic=injected.monotonic))
+    retrying = FaceIdHook._retrying
+
+    def with_injected_sleep(self: FaceIdHook, settings: Any) -> tenacity.Retrying:
+        loop = retrying(self, settings)
+        loop.sleep = injected.sleep
+        return loop
+
+    monkeypatch.setattr(FaceIdHook, "_retrying", with_injected_sleep)
+    post_once = FaceIdHook._post_once
+
+    def timed_post_once(self: FaceIdHook, *args: Any) -> dict:
+        injected.attempts_at.append(injected.now)
+        return post_once(self, *args)
+
+    monkeypatch.setattr(FaceIdHook, "_post_once", timed_post_once)
+    return injected
+
+
+def test_retry_deadline_bounds_the_time_spent(faceid_api, hook_for, clock):
     faceid_api.answer(error_answer(500, "INTERNAL_ERROR"))
     hook = hook_for(max_attempts=1000, backoff_initial=0.05, backoff_max=0.05, retry_deadline=0.6)
-    started = time.monotonic()
     with pytest.raises(exc.FaceIdInternalError):
         hook.ocr_idcard(JPEG)
-    elapsed = time.monotonic() - started
-    # No attempt starts after the deadline (counted from the first); the slack covers request latency.
-    assert faceid_api.received[-1].at - faceid_api.received[0].at < 0.6 + 0.1
-    assert elapsed < 0.6 + 0.5
-    assert 2 <= len(faceid_api.received) < 1000
+    # No attempt starts after the deadline (counted from the first); each wait is at most 0.05, so
+    # the loop stopped only once the next wait would have crossed it, not earlier.
+    assert len(faceid_api.received) == len(clock.attempts_at) == len(clock.sleeps) + 1
+    assert clock.attempts_at[-1] < 0.6 <= clock.attempts_at[-1] + 0.05
+    assert 12 <= len(faceid_api.received) < 1000
 
 
-def test_backoff_is_capped_exponential_with_jitter(faceid_api, hook_for):
+def test_backoff_is_capped_exponential_with_jitter(faceid_api, hook_for, clock):
     faceid_api.answer(error_answer(500, "INTERNAL_ERROR"))
     initial, cap, attempts = 0.1, 0.4, 7
     with pytest.raises(exc.FaceIdInternalError):
         hook_for(max_attempts=attempts, backoff_initial=initial, backoff_max=cap).ocr_idcard(JPEG)
 
-    arrivals = [r.at for r in faceid_api.received]
-    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
     bounds = [min(cap, initial * 2**n) for n in range(attempts - 1)]
-    assert len(gaps) == attempts - 1
-    slack = 0.1  # the request itself and thread scheduling on a busy 2-core machine
-    assert all(gap <= bound + slack for gap, bound in zip(gaps, bounds, strict=True)), (gaps, bounds)
+    assert len(faceid_api.received) == attempts
+    assert len(clock.sleeps) == attempts - 1
+    assert all(0 <= wait <= bound for wait, bound in zip(clock.sleeps, bounds, strict=True)), clock.sleeps
     # Full jitter: waits are drawn from [0, bound], so they do not all sit at the bound.
-    assert sum(gaps) < sum(bounds) * 0.95, (gaps, bounds)
+    assert sum(clock.sleeps) < sum(bounds) * 0.95, (clock.sleeps, bounds)
+
+
+def test_backoff_bounds_double_up_to_the_cap(faceid_api, hook_for, clock, monkeypatch):
+    monkeypatch.setattr(tenacity.wait.random, "uniform", lambda low, high: high)  # the top of each draw
+    faceid_api.answer(error_answer(500, "INTERNAL_ERROR"))
+    with pytest.raises(exc.FaceIdInternalError):
+        hook_for(max_attempts=7, backoff_initial=0.1, backoff_max=0.4).ocr_idcard(JPEG)
+    assert clock.sleeps == pytest.approx([0.1, 0.2, 0.4, 0.4, 0.4, 0.4])
 
 
 def test_read_timeout_is_retried_then_reported(faceid_api, hook_for):
-    faceid_api.answer(slow_answer(1.5, json_answer(200, FRONT_OK)))
-    started = time.monotonic()
-    with pytest.raises(exc.FaceIdTimeoutError) as caught:
-        hook_for(timeout=0.2, max_attempts=2).ocr_idcard(JPEG)
-    assert time.monotonic() - started < 1.2
+    release = threading.Event()
+    # The answer is held until the hook has given up: a hook that waited for it would get a 200.
+    faceid_api.answer(held_answer(release, json_answer(200, FRONT_OK)))
+    try:
+        with pytest.raises(exc.FaceIdTimeoutError) as caught:
+            hook_for(timeout=0.2, max_attempts=2).ocr_idcard(JPEG)
+    finally:
+        release.set()
     assert len(faceid_api.received) == 2
     assert caught.value.retryable and caught.value.http_status is None
     assert "read timeout" in str(caught.value)
