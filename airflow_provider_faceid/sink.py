@@ -64,7 +64,8 @@ BatchStep = Callable[[sa.Connection, Sequence[Row]], None]
 """More writes of a batch, run by :meth:`PostgresSink.write_batch` inside its transaction."""
 
 _JSONB_COLUMNS = frozenset({"head_rect", "legality"})
-_ARRAY_COLUMNS = frozenset({"flags"})
+# By column name, in every table: the documents table's lists are text[] too.
+_ARRAY_COLUMNS = frozenset({"flags", "reasons", "conflict_sha256"})
 _LOOKUP_CHUNK = 10_000
 _MESSAGE_LIMIT = 2_000
 _COPY_FLUSH_BYTES = 64 * 1024
@@ -390,7 +391,7 @@ class PostgresSink:
             return False
         savepoint = conn.begin_nested()
         try:
-            self._copy(conn, self._qualified(self.tables.results), RESULT_COLUMNS, rows)
+            copy_rows(conn, self._qualified(self.tables.results), RESULT_COLUMNS, rows)
         except psycopg.errors.UniqueViolation:
             savepoint.rollback()
             return False
@@ -401,22 +402,6 @@ class PostgresSink:
         results = self.tables.results
         probe = sa.exists().where(results.c.image_sha256 == sa.any_(_digest_array(digests)))
         return bool(conn.scalar(sa.select(probe)))
-
-    def _copy(
-        self, conn: sa.Connection, target: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
-    ) -> None:
-        raw = conn.connection.driver_connection
-        assert isinstance(raw, psycopg.Connection)
-        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            sql.SQL(target), sql.SQL(", ").join(map(sql.Identifier, columns))
-        )
-        with raw.cursor() as cur:
-            # psycopg buffers 1 MiB before sending, about a whole batch: the server would sit idle while
-            # the rows are formatted, then work while Python waits. Small sends overlap the two.
-            writer = LibpqWriter(cur, flush_threshold=_COPY_FLUSH_BYTES)
-            with cur.copy(copy_sql, writer=writer) as copy:
-                for row in _converted(rows, columns):
-                    copy.write_row(row)
 
     def _stage(
         self,
@@ -444,7 +429,7 @@ class PostgresSink:
                     " ON COMMIT DELETE ROWS"
                 ).format(sql.Identifier(name), sql.SQL(target))
             )
-        self._copy(conn, f'pg_temp."{name}"', columns, rows)
+        copy_rows(conn, f'pg_temp."{name}"', columns, rows)
         return stage
 
     def _upsert_results(self, conn: sa.Connection, stage: sa.TableClause) -> tuple[int, int]:
@@ -517,6 +502,28 @@ class PostgresSink:
                 results.c.image_sha256 == stage_sources.c.image_sha256,
             ),
         )
+
+
+def copy_rows(
+    conn: sa.Connection, target: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """``COPY target (columns) FROM STDIN`` of ``rows`` on ``conn``'s psycopg connection, streaming.
+
+    ``target`` is an already quoted (validated) table name; JSON and array columns are converted
+    as the rows stream (see :func:`_converted`).
+    """
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, psycopg.Connection)
+    copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.SQL(target), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    with raw.cursor() as cur:
+        # psycopg buffers 1 MiB before sending, about a whole batch: the server would sit idle while
+        # the rows are formatted, then work while Python waits. Small sends overlap the two.
+        writer = LibpqWriter(cur, flush_threshold=_COPY_FLUSH_BYTES)
+        with cur.copy(copy_sql, writer=writer) as copy:
+            for row in _converted(rows, columns):
+                copy.write_row(row)
 
 
 def _lock_order(key: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:

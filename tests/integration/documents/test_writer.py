@@ -1,0 +1,74 @@
+"""DocumentWriter against a real PostgreSQL, without OCR: answers built from synthetic holders."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from airflow_provider_faceid.documents import DocumentWriter, parse_pair_by
+from airflow_provider_faceid.loader import Lineage, Loader
+from airflow_provider_faceid.local.specimens.person import random_person
+from airflow_provider_faceid.records import build_record
+from airflow_provider_faceid.sink import PostgresSink
+from airflow_provider_faceid.staging import StagedObject
+
+pytestmark = pytest.mark.integration
+
+
+def load(sink: PostgresSink, images: list[tuple[str, dict[str, Any]]], *, first: int = 0) -> DocumentWriter:
+    writer = DocumentWriter(rule=parse_pair_by("folder"), tables=sink.tables, run_id="r1")
+    loader = Loader(sink=sink, lineage=Lineage(run_id="r1"), commit_every=100, documents=writer)
+    for index, (uri, answer) in enumerate(images):
+        obj = StagedObject(uri, 100, None, modified=time.time())
+        loader.loaded(obj, sha256=f"{first + index:064x}", record=build_record(answer))
+    loader.flush()
+    return writer
+
+
+def holder_images(key: str, seed: int) -> list[tuple[str, dict[str, Any]]]:
+    person = random_person(random.Random(seed))
+    rid = f"1796000000,{seed}"
+    return [
+        (f"/day/{key}/front.jpg", {"request_id": rid, "side": "front", **person.front_fields()}),
+        (f"/day/{key}/back.jpg", {"request_id": rid, "side": "back", **person.back_fields()}),
+    ]
+
+
+def test_a_key_inserted_by_another_task_meanwhile_falls_back_to_the_upsert(
+    pg_engine: sa.Engine, pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sink = PostgresSink(engine=pg_engine, schema=pg_schema)
+    sink.create_tables()
+    load(sink, holder_images("K1", 1)[:1])
+    # As if a concurrent task had inserted K1 after this batch looked it up: the COPY meets the key.
+    monkeypatch.setattr(DocumentWriter, "_read", lambda self, conn, pending: ({}, defaultdict(set)))
+    writer = load(sink, holder_images("K1", 1)[1:] + holder_images("K2", 2), first=10)
+    assert writer.counts()["by_status"] == {"back_only": 1, "complete": 1}
+    with pg_engine.connect() as conn:
+        found = dict(
+            conn.execute(
+                sa.text(f'SELECT document_key, status FROM "{pg_schema}".faceid_idcard_document')
+            ).all()
+        )
+    assert found == {"K1": "back_only", "K2": "complete"}
+
+
+def test_dates_and_times_round_trip_through_the_copy(pg_engine: sa.Engine, pg_schema: str) -> None:
+    sink = PostgresSink(engine=pg_engine, schema=pg_schema)
+    sink.create_tables()
+    images = holder_images("K3", 3)
+    load(sink, images)
+    person = random_person(random.Random(3))
+    with pg_engine.connect() as conn:
+        row = conn.execute(sa.text(f'SELECT * FROM "{pg_schema}".faceid_idcard_document')).mappings().one()
+    assert (row["birthday"], row["valid_from"], row["valid_to"]) == (
+        person.birthday,
+        person.issue_date,
+        person.valid_until,
+    )
+    assert row["captured_at"].tzinfo is not None and row["verdict"] in {"usable", "rejected"}
