@@ -6,10 +6,10 @@ gives it every loaded image with a document key and passes :meth:`DocumentWriter
 rows and the documents they make commit together, or not at all.
 
 Per batch, whatever its size, four statements at most: the touched documents and the documents
-sharing their numbers are read in one query, then documents, history and the other holders of a
-shared number are written in one statement each. Rows travel as one JSON text per statement
-(``jsonb_populate_recordset``): psycopg adapts a list element by element, ~7 us each, which was
-most of the step's cost.
+sharing their numbers are read in one query; new documents are COPYed into the table (the usual
+case: both sides in one batch), existing ones upserted; history rows and the other holders of a
+shared number are written in one statement each. Look-up keys and upserted rows travel as one JSON
+text per statement: psycopg adapts a list element by element, ~7 us each.
 """
 
 from __future__ import annotations
