@@ -22,6 +22,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from airflow_provider_faceid.local.engine import labels as lb
 from airflow_provider_faceid.local.engine.answer_checks import AnswerChecks, check_answer
 from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX, CardView, frame_view, quad_view
+from airflow_provider_faceid.local.engine.ink import without_red_ink
 from airflow_provider_faceid.local.engine.layout import CardLayout
 from airflow_provider_faceid.local.engine.legality import legality as legality_of
 from airflow_provider_faceid.local.engine.parser import parse_card
@@ -125,7 +126,9 @@ class CardReader:
         view, recognition = self._read_upright(view)
         fields = parse_card(recognition.lines, card_size=view.card_size)
         if fields["side"] == "front" and None in (fields["name"], fields["gender"], fields["race"]):
-            extra = rescued_lines(view.image, recognition.lines, fields, self._recognizer.read_line)
+            extra = rescued_lines(
+                without_red_ink(view.image), recognition.lines, fields, self._recognizer.read_line
+            )
             if extra:
                 recognition = dataclasses.replace(recognition, lines=[*recognition.lines, *extra])
                 fields = parse_card(recognition.lines, card_size=view.card_size)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from airflow_provider_faceid.local.engine.ink import without_red_ink
 from airflow_provider_faceid.local.engine.line_models import RECOGNIZERS, LineModel, V4Lines, V6Lines
 from airflow_provider_faceid.local.engine.reading import UNSURE_BELOW, Reading
 from airflow_provider_faceid.local.engine.textline import Point, TextLine
@@ -73,6 +74,7 @@ class Recognizer:
 
     def read(self, bgr: np.ndarray) -> Recognition:
         """Detect, orient and recognise every text line of ``bgr`` (coordinates of ``bgr``)."""
+        bgr = without_red_ink(bgr)
         found, _ = self._ocr.auto_text_det(bgr)
         boxes = list(found) if found is not None else []
         if not boxes:

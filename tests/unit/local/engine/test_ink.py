@@ -1,0 +1,66 @@
+"""Red ink comes off before reading; black print, blue labels and a warm cast stay."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from airflow_provider_faceid.local.engine.ink import without_red_ink
+
+WHITE = (255, 255, 255)
+PAPER = (214, 226, 238)  # warm off-white (BGR)
+BLACK = (30, 30, 30)
+BLUE_LABEL = (178, 118, 40)
+STAMP_RED = (60, 50, 210)
+FADED_STAMP = (140, 130, 235)  # a stamp washed out by glare: lighter, still clearly red
+
+
+def card() -> np.ndarray:
+    image = np.full((100, 200, 3), PAPER, np.uint8)
+    image[20:40, 10:60] = BLUE_LABEL
+    image[10:90, 150:160] = STAMP_RED  # a ring stroke crossing the end of the value,
+    image[20:40, 80:190] = BLACK  # which is printed over it: where both lie, the pixel is dark
+    image[60:70, 80:120] = FADED_STAMP
+    return image
+
+
+def test_red_ink_becomes_white_and_nothing_else_changes() -> None:
+    image = card()
+    out = without_red_ink(image)
+    assert (out[10:20, 150:160] == WHITE).all()
+    assert (out[40:90, 150:160] == WHITE).all()
+    assert (out[60:70, 80:120] == WHITE).all()
+    # Where the ring crosses the black value, the print stays: dark pixels are never red ink.
+    assert (out[20:40, 80:190] == BLACK).all()
+    assert (out[20:40, 10:60] == BLUE_LABEL).all()
+    assert (out[0:10, :] == PAPER).all()
+    assert (image[10:20, 150:160] == STAMP_RED).all()  # the input is not modified
+
+
+def luminance(pixel: np.ndarray) -> float:
+    blue, green, red = (float(v) for v in pixel)
+    return 0.114 * blue + 0.587 * green + 0.299 * red
+
+
+def test_black_print_under_a_warm_cast_keeps_its_contrast_with_the_paper() -> None:
+    image = np.full((50, 50, 3), (150, 190, 235), np.uint8)  # orange lamp light on paper
+    image[10:40, 10:40] = (40, 60, 105)  # black print seen through the same cast
+    out = without_red_ink(image)
+    before = luminance(image[0, 0]) - luminance(image[20, 20])
+    after = luminance(out[0, 0]) - luminance(out[20, 20])
+    assert after >= 0.9 * before
+
+
+def test_a_faintly_red_pixel_moves_only_part_of_the_way() -> None:
+    faint = np.full((4, 4, 3), (175, 175, 240), np.uint8)  # red leads by 65: half way to white
+    out = without_red_ink(faint)
+    assert (out == (215, 215, 248)).all()
+
+
+def test_dark_red_becomes_the_grey_of_its_red_channel() -> None:
+    dark = np.full((4, 4, 3), (5, 5, 100), np.uint8)  # too dark in red to be lifted to white
+    assert (without_red_ink(dark) == (100, 100, 100)).all()
+
+
+def test_an_image_without_red_is_returned_as_is() -> None:
+    image = np.full((20, 20, 3), PAPER, np.uint8)
+    assert without_red_ink(image) is image
