@@ -112,17 +112,24 @@ def _valid_date(layout: CardLayout) -> str | None:
 def authority_ending(text: str | None) -> str | None:
     """``text`` cut after its last authority suffix: an authority always ends with one, so what
     follows is the red stamp overprinted on it (``...公安局印止``), not part of the name. A
-    remnant of the 签发机关 label in front (关兴业县公安局) goes too, when what follows it starts
-    with a place name and the whole does not (关岭... is a county)."""
+    remnant of the 签发机关 label in front (关兴业县公安局, *兴机关梁山县公安局) goes too, when what
+    follows it starts with a place name and the whole does not (关岭... is a county)."""
     if not text:
         return text
-    for remnant in ("机关", "关"):
-        rest = text.removeprefix(remnant)
-        if rest != text and _starts_with_place(rest) and not _starts_with_place(text):
+    for rest in _after_label_remnant(text):
+        if _starts_with_place(rest) and not _starts_with_place(text):
             text = rest
             break
     ends = [text.rfind(suffix) + len(suffix) for suffix in AUTHORITY_SUFFIXES if suffix in text]
     return text[: max(ends)] if ends else text
+
+
+def _after_label_remnant(text: str) -> list[str]:
+    """What follows a remnant of 签发机关 at the start: 机关 behind at most two garbled label
+    characters (*兴机关...), or a lone 关."""
+    found = text.find("机关", 0, 4)
+    rests = [text[found + 2 :]] if found >= 0 else []
+    return [*rests, text.removeprefix("关")] if text.startswith("关") else rests
 
 
 def _starts_with_place(text: str) -> bool:

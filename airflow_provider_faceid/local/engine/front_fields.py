@@ -9,8 +9,9 @@ from typing import Any
 
 from airflow_provider_faceid import idnumber
 from airflow_provider_faceid.local.engine import labels as lb
-from airflow_provider_faceid.local.engine import surnames
+from airflow_provider_faceid.local.engine import place_names, surnames
 from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX
+from airflow_provider_faceid.local.engine.front_rows import FrontRows, front_rows
 from airflow_provider_faceid.local.engine.layout import SAME_ROW, CardLayout, joined_text, place_text, rows
 from airflow_provider_faceid.local.engine.number_reading import NumberReading, best_number
 from airflow_provider_faceid.local.engine.reading import (
@@ -50,7 +51,7 @@ def parse_front(lines: list[TextLine], *, card_size: tuple[float, float] | None 
     layout = CardLayout.of(_off_portrait(lines, card_size), lb.FRONT_LABELS)
     number = best_number(layout.values)
     number_text = number.text if number else None
-    return {
+    fields = {
         "side": "front",
         "name": _name(layout),
         "gender": _gender(layout, number_text),
@@ -59,6 +60,62 @@ def parse_front(lines: list[TextLine], *, card_size: tuple[float, float] | None 
         "address": _address(layout),
         "id_card_number": _starred_number(number) if number else None,
     }
+    if None in fields.values() and number is not None and number.valid:
+        ordered = front_rows(
+            layout.values, birth_year=number.text[6:10], number_top=_number_row_top(layout) or 0.0
+        )
+        if ordered is not None:
+            found = _fields_of_rows(ordered, number.text)
+            fields.update(
+                {key: found[key] for key, value in fields.items() if value is None and key in found}
+            )
+    return fields
+
+
+def _fields_of_rows(ordered: FrontRows, number: str) -> dict[str, Any]:
+    """Fields read from rows located by their order (labels lost), each only if it reads as one."""
+    gender_row = ordered.gender_and_group
+    groups = [g for g in (_group_ending(box.text) for box in gender_row[1:] or gender_row) if g]
+    birthday = _digit_birthday(ordered.birthday)
+    return {
+        "name": _name_text([v for v in ordered.name if not _NOT_NAME.search(v.text) and _sure(v)]),
+        "gender": _one_of(gender_row[0], ("男", "女"), number_hint=idnumber.gender_of(number))
+        if gender_row
+        else None,
+        "race": groups[-1] if groups else None,
+        "birthday": birthday,
+        "address": _from_province(place_text(ordered.address)),
+    }
+
+
+def _from_province(address: str | None) -> str | None:
+    """The address from its province on, behind at most three characters of a lost 住址 label;
+    None when it names no province there."""
+    for start in range(min(4, len(address or ""))):
+        if address and address[start:].startswith(place_names.province_names()):
+            return address[start:]
+    return None
+
+
+def _group_ending(text: str) -> str | None:
+    """The group a box ends with, behind at most two characters of a garbled 民族 (世汉)."""
+    text = text.removesuffix("族")
+    for start in range(min(3, len(text))):
+        if text[start:] in ETHNIC_GROUPS:
+            return text[start:]
+    return None
+
+
+def _digit_birthday(row: list[TextLine]) -> dict[str, str] | None:
+    """Year, month and day as the digit groups of the row read them (年月日 printed in the
+    labels' blue may be lost with the labels), if they make a real date."""
+    groups = re.findall(r"\d+", "".join(box.text for box in row))
+    if len(groups) != 3 or len(groups[0]) != 4:
+        return None
+    year, month, day = (int(g) for g in groups)
+    if _real_date(year, month, day) is None:
+        return None
+    return {"year": str(year), "month": str(month), "day": str(day)}
 
 
 def _starred_number(number: NumberReading) -> str:

@@ -82,14 +82,20 @@ def _renormalized(line: TextLine, text: str) -> TextLine:
 
 
 def rows(lines: list[TextLine]) -> list[list[TextLine]]:
-    """Group boxes into rows top to bottom, each row left to right."""
-    rows: list[list[TextLine]] = []
+    """Group boxes into rows top to bottom, each row left to right up to its first wide gap."""
+    return [contiguous(row) for row in whole_rows(lines)]
+
+
+def whole_rows(lines: list[TextLine]) -> list[list[TextLine]]:
+    """Group boxes into rows top to bottom, each row left to right, gaps and all (性别 and 民族
+    share a row with a wide gap between them)."""
+    grouped: list[list[TextLine]] = []
     for line in sorted(lines, key=lambda v: v.center_y):
-        if rows and line.vertical_overlap(rows[-1][0]) >= SAME_ROW:
-            rows[-1].append(line)
+        if grouped and line.vertical_overlap(grouped[-1][0]) >= SAME_ROW:
+            grouped[-1].append(line)
         else:
-            rows.append([line])
-    return [contiguous(sorted(row, key=lambda v: v.left)) for row in rows]
+            grouped.append([line])
+    return [sorted(row, key=lambda v: v.left) for row in grouped]
 
 
 def joined_text(lines: list[TextLine]) -> str:

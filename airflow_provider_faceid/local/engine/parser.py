@@ -24,6 +24,7 @@ from airflow_provider_faceid.local.engine.levelling import levelled
 from airflow_provider_faceid.local.engine.number_reading import best_number
 from airflow_provider_faceid.local.engine.textline import TextLine
 from airflow_provider_faceid.local.engine.textnorm import normalize, normalize_dashes
+from airflow_provider_faceid.local.engine.watermarks import without_specimen_marks
 
 __all__ = ["detect_side", "parse_back", "parse_card", "parse_front"]
 
@@ -34,7 +35,7 @@ def parse_card(lines: list[TextLine], *, card_size: tuple[float, float] | None =
     ``card_size`` (pixels) is known when the card was found and deskewed (or the image is a tight
     crop): text over the portrait area (stamps, watermarks) is then left out of the values.
     """
-    lines = levelled(lines)
+    lines = levelled(without_specimen_marks(lines))
     if detect_side(lines) == "back":
         return parse_back(lines)
     return parse_front(lines, card_size=card_size)

@@ -113,6 +113,9 @@ def test_a_remnant_of_the_authority_label_is_cut_off_but_a_county_named_guan_sta
     remnant = [line("有效期限", 200, 470), line("2010.01.05-长期", 334, 470)]
     assert parse_back([line("关兴业县公安局", 334, 395), *remnant])["issued_by"] == "兴业县公安局"
     assert parse_back([line("关岭县公安局", 334, 395), *remnant])["issued_by"] == "关岭县公安局"
+    # The label's first characters garbled, 机关 read: everything up to it goes.
+    garbled = line("兴机关梁山县公安局", 300, 395, scores={0: 0.3})
+    assert parse_back([garbled, *remnant])["issued_by"] == "梁山县公安局"
 
 
 def test_an_unsure_race_character_takes_its_runner_up_when_that_names_a_group() -> None:

@@ -1,0 +1,64 @@
+"""Which boxes of a front are which field when its labels were not read, by the order of rows.
+
+Labels are printed small and in light blue: a photocopy, a small photo or strong JPEG loses them
+while the black values stay readable. The rows of the front are always in the same order: name;
+gender and group; birthday; the address over one to three rows; the number. The birthday row is
+found by the birth year the number encodes (the number only locates the row: the date itself is
+what the row reads), and the other rows by their place above or below it, in the value column
+that starts where the year does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from airflow_provider_faceid.local.engine import labels as lb
+from airflow_provider_faceid.local.engine.layout import whole_rows
+from airflow_provider_faceid.local.engine.textline import TextLine
+
+# Card rows are evenly spaced: the name-to-gender and gender-to-birthday pitches agree within
+# this ratio, else a row was lost (or a watermark row read between) and the order says nothing.
+_PITCH_RATIO = 1.5
+# Label remnants sit left of the value column; a character centred this many line heights left
+# of where the year starts is a label's, not a value's.
+_COLUMN_SLACK = 0.6
+
+
+@dataclass(frozen=True)
+class FrontRows:
+    """The value boxes of each front row, left to right; all but the address clipped to the
+    value column."""
+
+    name: list[TextLine]
+    gender_and_group: list[TextLine]
+    birthday: list[TextLine]
+    address: list[TextLine]
+
+
+def front_rows(values: list[TextLine], *, birth_year: str, number_top: float) -> FrontRows | None:
+    """The rows above the number row, located from the one that holds ``birth_year``; None when
+    that row is missing, fewer than two rows stand above it, or their spacing is uneven."""
+    grouped = whole_rows([v for v in values if v.bottom <= number_top])
+    found = next(
+        ((index, box) for index, row in enumerate(grouped) for box in row if birth_year in box.text),
+        None,
+    )
+    if found is None or found[0] < 2:
+        return None
+    index, year_box = found
+    centres = [grouped[i][0].center_y for i in (index - 2, index - 1, index)]
+    upper, lower = centres[1] - centres[0], centres[2] - centres[1]
+    if min(upper, lower) <= 0 or max(upper, lower) > _PITCH_RATIO * min(upper, lower):
+        return None
+    column = lb.char_left(year_box, year_box.text.index(birth_year)) - year_box.height * _COLUMN_SLACK
+
+    def clipped(row: list[TextLine]) -> list[TextLine]:
+        return [c for c in (lb.clipped_left(box, column) for box in row) if c is not None]
+
+    return FrontRows(
+        name=clipped(grouped[index - 2]),
+        gender_and_group=clipped(grouped[index - 1]),
+        birthday=clipped(grouped[index]),
+        # Not clipped: a box that spans the lost 住址 label puts its characters too far right.
+        address=[box for row in grouped[index + 1 :] for box in row],
+    )

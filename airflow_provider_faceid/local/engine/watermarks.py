@@ -1,0 +1,67 @@
+"""Specimen marks (样本, SPECIMEN) taken out of the recognised lines before they are parsed.
+
+Specimen cards, the ones published to show what a card looks like, carry a 样本 or SPECIMEN mark,
+often across a value, and the detector then reads it into the value's box (林军样本, TMEN傈僳, an
+address ending in ...2401室SPECIMEN). Neither word is part of any field: no name is written in
+Latin letters, no group or place is called 样本. So each mark is cut out of its line, and what
+stands on either side stays, with its share of the box.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from airflow_provider_faceid.local.engine.labels import sub_line
+from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
+from airflow_provider_faceid.local.engine.textline import TextLine
+
+_MARK = "样本"
+_LATIN_MARK = "SPECIMEN"
+# A Latin run is a piece of SPECIMEN when it shares this many letters in a row with it (SPECMEN,
+# TMEN, SPEB): shorter runs are as likely a building's letter (A座) or an abbreviation (CBD).
+_SHARED_RUN = 3
+_LATIN_RUN = re.compile(r"[A-Za-z]+")
+_PIECES = frozenset(_LATIN_MARK[i : i + _SHARED_RUN] for i in range(len(_LATIN_MARK) - _SHARED_RUN + 1))
+# What is left beside a mark that cut a line: separators read between the mark and the value.
+_SEPARATORS = " .·-_,:;"
+
+
+def without_specimen_marks(lines: Iterable[TextLine]) -> list[TextLine]:
+    """``lines`` with every specimen mark cut out; lines that were nothing but marks are gone."""
+    kept: list[TextLine] = []
+    for line in lines:
+        spans = _mark_spans(line)
+        if not spans:
+            kept.append(line)
+            continue
+        start = 0
+        for begin, end in (*spans, (len(line.text), len(line.text))):
+            if line.text[start:begin].strip(_SEPARATORS):
+                kept.append(sub_line(line, start, begin))
+            start = end
+    return kept
+
+
+def _mark_spans(line: TextLine) -> list[tuple[int, int]]:
+    spans = [
+        (match.start(), match.end())
+        for match in _LATIN_RUN.finditer(line.text)
+        if any(piece in match.group().upper() for piece in _PIECES)
+    ]
+    spans += [(i, i + len(_MARK)) for i in range(len(line.text) - 1) if _spells_mark(line, i)]
+    return sorted(spans)
+
+
+def _spells_mark(line: TextLine, index: int) -> bool:
+    """样本 at ``index``: both characters as read, or one of them as the recogniser's runner-up
+    where it was unsure (柱本 with 样 second, from a mark washed out by a screen)."""
+    read = [line.text[index + k] == char for k, char in enumerate(_MARK)]
+    return any(read) and all(_reads_as(line, index + k, char) for k, char in enumerate(_MARK))
+
+
+def _reads_as(line: TextLine, index: int, char: str) -> bool:
+    if line.text[index] == char:
+        return True
+    unsure = index < len(line.char_scores) and line.char_scores[index] < REPAIRABLE_BELOW
+    return unsure and index < len(line.runners_up) and line.runners_up[index] == char

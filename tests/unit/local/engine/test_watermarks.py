@@ -1,0 +1,52 @@
+"""Specimen marks read into values are cut out; what the card prints around them stays."""
+
+from __future__ import annotations
+
+from airflow_provider_faceid.local.engine.parser import parse_card
+from airflow_provider_faceid.local.engine.watermarks import without_specimen_marks
+from tests.unit.local.lines import front_lines, line
+
+NUMBER = "11010519491231002X"
+
+
+def texts(lines: list) -> list[str]:
+    return [piece.text for piece in without_specimen_marks(lines)]
+
+
+def test_a_mark_read_after_a_value_is_cut_off_with_its_share_of_the_box() -> None:
+    name = line("林军样本", 150, 60)
+    (kept,) = without_specimen_marks([name])
+    assert kept.text == "林军"
+    assert kept.left == name.left
+    assert kept.right < name.right
+
+
+def test_pieces_of_specimen_go_and_the_value_on_either_side_stays() -> None:
+    assert texts([line("TMEN傈僳", 300, 125)]) == ["傈僳"]
+    assert texts([line("2401室SPECMEN.样本", 150, 260)]) == ["2401室"]
+    assert texts([line("路SPECIMEN22号", 150, 260)]) == ["路", "22号"]
+    assert texts([line("SPECIMEN", 500, 300), line("样本", 500, 340)]) == []
+
+
+def test_a_washed_out_mark_counts_when_the_runner_up_spells_it() -> None:
+    assert texts([line("1907室柱本", 150, 260, runners={5: "样"}, scores={5: 0.4})]) == ["1907室"]
+    assert texts([line("1907室柱本", 150, 260)]) == ["1907室柱本"]  # no runner-up: as read
+    assert texts([line("1907室柱本", 150, 260, runners={5: "样"})]) == ["1907室柱本"]  # a sure 柱
+
+
+def test_latin_that_is_no_piece_of_specimen_stays() -> None:
+    assert texts([line("万达广场C座", 150, 260), line("SOHO现代城", 150, 290)]) == [
+        "万达广场C座",
+        "SOHO现代城",
+    ]
+    assert texts([line("本溪市", 150, 260)]) == ["本溪市"]
+
+
+def test_a_front_with_marks_over_its_values_parses_as_printed() -> None:
+    lines = front_lines(number=NUMBER, name="林军", address=("北京市朝阳区", "建国路88号"))
+    marked = [
+        line(piece.text + "样本", piece.left, piece.top) if piece.text == "林军" else piece for piece in lines
+    ]
+    marked.append(line("SPECIMEN", 420, 300))
+    assert parse_card(marked) == parse_card(lines)
+    assert parse_card(marked)["name"] == "林军"
