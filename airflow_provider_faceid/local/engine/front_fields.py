@@ -109,7 +109,7 @@ def _group_ending(text: str) -> str | None:
 def _digit_birthday(row: list[TextLine]) -> dict[str, str] | None:
     """Year, month and day as the digit groups of the row read them (年月日 printed in the
     labels' blue may be lost with the labels), if they make a real date."""
-    groups = re.findall(r"\d+", "".join(box.text for box in row))
+    groups = re.findall(r"\d+", " ".join(box.text for box in row))
     if len(groups) != 3 or len(groups[0]) != 4:
         return None
     year, month, day = (int(g) for g in groups)

@@ -20,8 +20,8 @@ from airflow_provider_faceid.local.engine.textline import TextLine
 # this ratio, else a row was lost (or a watermark row read between) and the order says nothing.
 _PITCH_RATIO = 1.5
 # Label remnants sit left of the value column; a character centred this many line heights left
-# of where the year starts is a label's, not a value's.
-_COLUMN_SLACK = 0.6
+# of where the year starts is a label's: a value's first centre lies half a character in.
+_COLUMN_SLACK = 0.3
 
 
 @dataclass(frozen=True)

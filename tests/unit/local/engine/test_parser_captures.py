@@ -179,3 +179,48 @@ def test_a_name_whose_label_lost_its_first_character_or_whole_labels_lost() -> N
     # Only 民族 survived of the labels: the name is the row above, in the birthday's column.
     no_labels = [box for box in base if box.text not in ("姓名", "性别", "出生", "住址")]
     assert parse_front(no_labels)["name"] == "张三"
+
+
+LABELS = ("姓名", "性别", "民族", "出生", "住址", "公民身份号码")
+
+
+def without_labels(lines: list[TextLine]) -> list[TextLine]:
+    return [box for box in lines if box.text not in LABELS]
+
+
+def test_a_front_whose_labels_were_all_lost_is_read_by_the_order_of_its_rows() -> None:
+    lines = without_labels(front_lines(name="王建国", number=NUMBER, address=ADDRESS))
+    # 年月日 are printed in the labels' blue: lost with them, the digits stay.
+    lines = [line("1989", 150, 190), line("4", 240, 190), line("3", 290, 190)] + [
+        box for box in lines if "年" not in box.text
+    ]
+    fields = parse_front(lines)
+    assert fields["name"] == "王建国"
+    assert fields["gender"] == "男"
+    assert fields["race"] == "汉"
+    assert fields["birthday"] == {"year": "1989", "month": "4", "day": "3"}
+    assert fields["address"] == "".join(ADDRESS)
+
+
+def test_label_remnants_left_of_the_value_column_stay_out_of_the_rows() -> None:
+    lines = without_labels(front_lines(name="王建国", number=NUMBER, address=ADDRESS))
+    lines = replaced(lines, 0, line("社王建国", 123, 60))  # 名 of 姓名 read as 社, in the same box
+    lines = replaced(lines, 2, line("世汉", 348, 125))  # 族 of 民族 read as 世
+    lines = replaced(lines, 4, line("址" + ADDRESS[0], 123, 250))
+    fields = parse_front(lines)
+    assert (fields["name"], fields["race"], fields["address"]) == ("王建国", "汉", "".join(ADDRESS))
+
+
+def test_rows_are_not_guessed_when_one_is_missing() -> None:
+    lines = [box for box in without_labels(front_lines(number=NUMBER, address=ADDRESS)) if box.text != "男"]
+    lines = [box for box in lines if box.text != "汉"]  # the whole gender row is lost
+    lines.append(line("居住证", 150, 20))  # and something read above the name
+    fields = parse_front(lines)
+    assert fields["gender"] is None
+    assert fields["name"] is None  # the row above the birthday is the name, not the gender row
+
+
+def test_the_row_order_needs_a_valid_number() -> None:
+    invalid = NUMBER[:17] + "0"
+    fields = parse_front(without_labels(front_lines(name="王建国", number=invalid, address=ADDRESS)))
+    assert fields["name"] is None
