@@ -60,7 +60,10 @@ VALUE_FIELDS = (*FRONT_FIELDS, *BACK_FIELDS)
 NUMBER_DERIVABLE = ("gender", "birthday")
 IMAGE_ONLY = tuple(field for field in VALUE_FIELDS if field not in NUMBER_DERIVABLE)
 # What made a specimen folder: reused only when this matches (a changed generator regenerates).
-_GENERATOR_MODULES = ("heldout", "studio_render", "render", "captures", "person", "data", "fonts", "generate")
+_GENERATOR_MODULES = (
+    "heldout", "studio_render", "render", "folio_render", "folio_holder",
+    "captures", "person", "data", "fonts", "generate",
+)  # fmt: skip
 READERS = ("engine", "plain")
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything the project needs on a fresh machine, idempotently:
-#   - Debian packages: the fonts both specimen renderers draw with (CJK labels and values, OCR-B
-#     digits) and, only when no PostgreSQL server is installed, postgresql (tests and the demo start
+#   - Debian packages: the fonts the three specimen renderers draw with (CJK labels and values, mono
+#     and OCR-B digits) and, only when no PostgreSQL server is installed, postgresql (tests and the demo start
 #     a throwaway cluster from its binaries when no server answers on 127.0.0.1:5432) and
 #     redis-server when missing (the Celery scale-out tests start a throwaway broker), and curl
 #     when missing (the contract tests run the API document's curl example),

@@ -25,15 +25,19 @@ from typing import Any
 from PIL import Image
 
 from airflow_provider_faceid.local.specimens import captures
+from airflow_provider_faceid.local.specimens import folio_render as folio
 from airflow_provider_faceid.local.specimens import render as classic
 from airflow_provider_faceid.local.specimens import studio_render as studio
 from airflow_provider_faceid.local.specimens.captures import CAPTURES, FRAMINGS
+from airflow_provider_faceid.local.specimens.folio_holder import folio_holder
 from airflow_provider_faceid.local.specimens.generate import ground_truth, write_jpeg
 from airflow_provider_faceid.local.specimens.person import Person, random_person
 
 __all__ = ["CAPTURES", "RENDERERS", "generate_set", "heldout_name", "holder", "main"]
 
-RENDERERS = ("classic", "studio")
+# folio was written by someone who had seen neither the engine nor the two other renderers, with
+# holder data of its own (names, addresses, authorities): the most independent of the three.
+RENDERERS = ("classic", "studio", "folio")
 JPEG_QUALITY = 92
 
 # Groups the weighted draw in person.py almost never yields; a held-out set should still see them.
@@ -79,7 +83,13 @@ def holder(rng: random.Random) -> Person:
     return dataclasses.replace(person, race=race, name=f"{own}·{rng.choice(_UYGHUR_MALE)}")
 
 
+def _holder(renderer: str, rng: random.Random) -> Person:
+    return folio_holder(rng) if renderer == "folio" else holder(rng)
+
+
 def _render(renderer: str, person: Person, side: str, rng: random.Random) -> Image.Image:
+    if renderer == "folio":
+        return folio.render_front(person, rng=rng) if side == "front" else folio.render_back(person, rng=rng)
     if renderer == "classic":
         return (
             classic.render_front(person, rng=rng) if side == "front" else classic.render_back(person, rng=rng)
@@ -107,7 +117,7 @@ def generate_set(*, renderer: str, capture: str, count: int, seed: int, out_dir:
     for index in range(count):
         pair, side_index = divmod(index, 2)
         side = "front" if side_index == 0 else "back"
-        person = holder(_rng(seed, renderer, capture, pair, "holder"))
+        person = _holder(renderer, _rng(seed, renderer, capture, pair, "holder"))
         framing = FRAMINGS[pair % 2]
         card = _render(renderer, person, side, _rng(seed, renderer, capture, pair, side, "render"))
         image, description = captures.capture(

@@ -16,8 +16,8 @@
 
 from __future__ import annotations
 
-BENCHMARK_SEEDS: dict[str, int] = {"classic": 7101, "studio": 7201}
-NEVER_BELOW_BASELINE_SEEDS: dict[str, int] = {"classic": 7301, "studio": 7302}
+BENCHMARK_SEEDS: dict[str, int] = {"classic": 7101, "studio": 7201, "folio": 7401}
+NEVER_BELOW_BASELINE_SEEDS: dict[str, int] = {"classic": 7301, "studio": 7302, "folio": 7303}
 TUNING_SEEDS = (*range(1000, 2000), *range(3000, 4000))
 DEMO_SEED = 7
 TEST_SEEDS: dict[str, int] = {
