@@ -289,22 +289,21 @@ def document_row(document: Document, judgement: Judgement) -> dict[str, Any]:
 def document_from_row(row: Mapping[str, Any]) -> Document:
     """The document a documents-table row holds (for merging later captures into it)."""
     flags: Sequence[str] = row.get("flags") or ()
-    front = back = None
-    if row.get("front_sha256"):
-        front = Side(
-            side="front",
-            sha256=row["front_sha256"],
-            captured_at=row.get("front_captured_at"),
-            needs_recapture=FRONT_NEEDS_RECAPTURE in flags,
-            fields={f: row.get(f) for f in FRONT_FIELDS},
-        )
-    if row.get("back_sha256"):
-        back = Side(
-            side="back",
-            sha256=row["back_sha256"],
-            captured_at=row.get("back_captured_at"),
-            needs_recapture=BACK_NEEDS_RECAPTURE in flags,
-            fields={f: row.get(f) for f in BACK_FIELDS},
-        )
+    front = _side_from_row(row, "front", FRONT_FIELDS, FRONT_NEEDS_RECAPTURE in flags)
+    back = _side_from_row(row, "back", BACK_FIELDS, BACK_NEEDS_RECAPTURE in flags)
     conflicts = tuple(row.get("conflict_sha256") or ())
     return Document(row["document_key"], front=front, back=back, conflicts=conflicts)
+
+
+def _side_from_row(
+    row: Mapping[str, Any], side: str, fields: Sequence[str], needs_recapture: bool
+) -> Side | None:
+    if not row.get(f"{side}_sha256"):
+        return None
+    return Side(
+        side=side,
+        sha256=row[f"{side}_sha256"],
+        captured_at=row.get(f"{side}_captured_at"),
+        needs_recapture=needs_recapture,
+        fields={f: row.get(f) for f in fields},
+    )
