@@ -60,10 +60,9 @@ def parse_front(lines: list[TextLine], *, card_size: tuple[float, float] | None 
         "address": _address(layout),
         "id_card_number": _starred_number(number) if number else None,
     }
-    if None in fields.values() and number is not None and number.valid:
-        ordered = front_rows(
-            layout.values, birth_year=number.text[6:10], number_top=_number_row_top(layout) or 0.0
-        )
+    number_top = _number_row_top(layout) if None in fields.values() and number and number.valid else None
+    if number is not None and number_top is not None:
+        ordered = front_rows(layout.values, birth_year=number.text[6:10], number_top=number_top)
         if ordered is not None:
             found = _fields_of_rows(ordered, number.text)
             fields.update(
