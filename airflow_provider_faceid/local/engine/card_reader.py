@@ -22,7 +22,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from airflow_provider_faceid.local.engine import labels as lb
 from airflow_provider_faceid.local.engine.answer_checks import AnswerChecks, check_answer
 from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX, CardView, frame_view, quad_view
-from airflow_provider_faceid.local.engine.ink import without_red_ink
+from airflow_provider_faceid.local.engine.ink import (
+    has_pale_red_marks,
+    without_pale_red_marks,
+    without_red_ink,
+)
 from airflow_provider_faceid.local.engine.layout import CardLayout
 from airflow_provider_faceid.local.engine.legality import legality as legality_of
 from airflow_provider_faceid.local.engine.parser import parse_card
@@ -112,6 +116,11 @@ class CardReader:
             fitted = text_fitted_view(best.view, best.recognition.lines)
             if fitted is not None:
                 best = max(best, self._attempt(fitted), key=lambda attempt: attempt.rank)
+        # Colour cues (legality) come from the view as captured, not from its deep-cleaned copy.
+        captured = best.view.image
+        if not best.checks.complete and has_pale_red_marks(captured):
+            deep = dataclasses.replace(best.view, image=without_pale_red_marks(captured))
+            best = max(best, self._attempt(deep), key=lambda attempt: attempt.rank)
         fields = dict(best.fields)
         if fields["side"] == "front":
             # The portrait box is known relative to the card: the view read if it is the card,
@@ -119,7 +128,7 @@ class CardReader:
             card = best.view if best.view.card_size is not None else quad
             fields["head_rect"] = head_rect(card)
         if legality:
-            fields["legality"] = legality_of(best.view.image, best.recognition.lines)
+            fields["legality"] = legality_of(captured, best.recognition.lines)
         return fields
 
     def _attempt(self, view: CardView) -> _Attempt:

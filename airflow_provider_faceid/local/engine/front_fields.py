@@ -38,6 +38,10 @@ _PORTRAIT_MARGIN = 0.03
 # group and nothing after it (土家族苗族自治县 in an address goes on, so it never matches).
 # 民 followed by one garbled character (民展汉) is the same box with 族 lost instead.
 _GARBLED_RACE = re.compile(r"^(?:.{0,2}族|民.)([\u4e00-\u9fff]{1,4})$")
+# The same with the 民族 box run into what stands before it (性别女样木民政汉, 恒大民县汉): 民, one
+# garbled character, a group, and the end of the box.
+_RACE_AT_END = re.compile(r"民.([\u4e00-\u9fff]{1,4})$")
+_NOT_CJK_LEAD = re.compile(r"^[^\u4e00-\u9fff]+")
 BIRTHDAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
 # A digit read this unsure in a birthday may be a phantom in the spacing (see _without_unsure_digits).
 _UNSURE_DIGIT = 0.7
@@ -196,11 +200,13 @@ def _race(layout: CardLayout) -> str | None:
     gender_anchor = layout.anchor(lb.GENDER)
     if gender_anchor is not None:
         for box in layout.right_of(gender_anchor):
-            matched = _ethnic_group(box.text.lstrip("男女"))
+            # What a mark left of the lost 民族 label (RA.维吾尔) is Latin or punctuation: no
+            # group's name starts with either.
+            matched = _ethnic_group(_NOT_CJK_LEAD.sub("", box.text.lstrip("男女")))
             if matched:
                 return matched
     for box in layout.values:
-        match = _GARBLED_RACE.match(box.text)
+        match = _GARBLED_RACE.match(box.text) or _RACE_AT_END.search(box.text)
         if match and match[1] in ETHNIC_GROUPS:
             return match[1]
     return None

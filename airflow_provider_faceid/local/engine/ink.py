@@ -28,6 +28,24 @@ _LEAD_FULL = 90
 # stamp ink is at 180-240 there, dark print under it below 110.
 _LIFT_FROM = 110
 _LIFT_FULL = 170
+# A pale mark (a pink SPECIMEN printed across a whole row) leads by only 40-60, and the first pass
+# turns it into a near-white ghost that still stands out of a tinted background: the detector
+# merges it with the print under it into one unreadable box. The deep pass paints such pixels
+# with the colour of the background around them instead. It judges red against the least red of
+# the neighbourhood (a warm cast leads everywhere, a mark only where it lies; a median would take
+# a large mark for its own background), within this window in pixels, which also averages the
+# background colour.
+_NEIGHBOURHOOD = 41
+# Lead over the neighbourhood where a pixel starts to count as mark, and where it is wholly mark.
+_PALE_LEAD_FROM = 8
+_PALE_LEAD_FULL = 24
+# Red-channel brightness from which a pixel may be mark: print under the mark stays (its red is
+# dark), and its anti-aliased edge only fades.
+_PALE_BRIGHT_FROM = 100
+_PALE_BRIGHT_FULL = 150
+# Share of a view's pixels wholly mark that makes the deep pass worth a read (a stamp or a
+# SPECIMEN row covers 1-5 % of a card).
+_PALE_MARK_SHARE = 0.005
 
 
 def without_red_ink(bgr: np.ndarray) -> np.ndarray:
@@ -44,6 +62,35 @@ def without_red_ink(bgr: np.ndarray) -> np.ndarray:
     out = bgr.copy()
     out[reddish] = np.rint(pixels + weight * (target - pixels)).astype(np.uint8)
     return out
+
+
+def has_pale_red_marks(bgr: np.ndarray) -> bool:
+    """Whether enough of ``bgr`` is redder than its surroundings for the deep pass to be worth a read."""
+    marked = np.count_nonzero(_local_red_lead(bgr) >= _PALE_LEAD_FULL)
+    return bool(marked >= _PALE_MARK_SHARE * bgr.shape[0] * bgr.shape[1])
+
+
+def without_pale_red_marks(bgr: np.ndarray) -> np.ndarray:
+    """``bgr`` with bright pixels redder than their surroundings painted in the colour of the
+    background around them: the deep pass, read only as a second candidate view."""
+    red = bgr[:, :, 2].astype(np.float32)
+    weight = _ramp(_local_red_lead(bgr).astype(np.float32), _PALE_LEAD_FROM, _PALE_LEAD_FULL)
+    weight *= _ramp(red, _PALE_BRIGHT_FROM, _PALE_BRIGHT_FULL)
+    # The background's colour: the window's mean over the pixels that are not mark at all.
+    unmarked = (weight == 0).astype(np.float32)
+    pixels = bgr.astype(np.float32)
+    window = (_NEIGHBOURHOOD, _NEIGHBOURHOOD)
+    share = cv2.blur(unmarked, window)[:, :, None]
+    background = cv2.blur(pixels * unmarked[:, :, None], window) / np.maximum(share, 1e-3)
+    background = np.where(share > 0.02, background, pixels)
+    out = pixels + weight[:, :, None] * (background - pixels)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def _local_red_lead(bgr: np.ndarray) -> np.ndarray:
+    blue, green, red = cv2.split(bgr)
+    lead = cv2.subtract(red, cv2.max(green, blue))
+    return cv2.subtract(lead, cv2.erode(lead, np.ones((_NEIGHBOURHOOD, _NEIGHBOURHOOD), np.uint8)))
 
 
 def _ramp(values: np.ndarray, start: float, full: float) -> np.ndarray:

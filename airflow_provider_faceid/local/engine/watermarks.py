@@ -23,6 +23,14 @@ _LATIN_MARK = "SPECIMEN"
 _SHARED_RUN = 3
 _LATIN_RUN = re.compile(r"[A-Za-z]+")
 _PIECES = frozenset(_LATIN_MARK[i : i + _SHARED_RUN] for i in range(len(_LATIN_MARK) - _SHARED_RUN + 1))
+# A mark's edge read onto the end of an address (...1巷111号PE, ...1708室样羊本): an address ends
+# at its 号 or 室, so what follows there and is made only of the mark's letters, or of the
+# characters the recogniser takes 样本 for, is the mark's.
+_ADDRESS_TAIL = re.compile(r"(?<=[号室])(?:[样本羊木术]+|[SPECIMNspecimn]{1,4})$")
+# A line that is nothing but a scrap of a mark (PE, 羊本, 样): no field is two Latin letters or a
+# lone 样 or 本, and the parser would otherwise join the scrap to the value it stands beside.
+_MARK_SCRAP = re.compile(r"[样本][样本羊木]?|[羊木][本]")
+_SHORTEST_LATIN_SCRAP = 2
 # What is left beside a mark that cut a line: separators read between the mark and the value.
 _SEPARATORS = " .·-_,:;"
 
@@ -44,13 +52,25 @@ def without_specimen_marks(lines: Iterable[TextLine]) -> list[TextLine]:
 
 
 def _mark_spans(line: TextLine) -> list[tuple[int, int]]:
+    if _is_mark_scrap(line.text.strip(_SEPARATORS)):
+        return [(0, len(line.text))]
     spans = [
         (match.start(), match.end())
         for match in _LATIN_RUN.finditer(line.text)
         if any(piece in match.group().upper() for piece in _PIECES)
     ]
     spans += [(i, i + len(_MARK)) for i in range(len(line.text) - 1) if _spells_mark(line, i)]
+    tail = _ADDRESS_TAIL.search(line.text)
+    if tail and not any(begin <= tail.start() < end for begin, end in spans):
+        spans.append((tail.start(), tail.end()))
     return sorted(spans)
+
+
+def _is_mark_scrap(text: str) -> bool:
+    if _MARK_SCRAP.fullmatch(text):
+        return True
+    latin = text.isascii() and text.isalpha()
+    return latin and len(text) >= _SHORTEST_LATIN_SCRAP and text.upper() in _LATIN_MARK
 
 
 def _spells_mark(line: TextLine, index: int) -> bool:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from airflow_provider_faceid.local.engine.ink import without_red_ink
+from airflow_provider_faceid.local.engine.ink import (
+    has_pale_red_marks,
+    without_pale_red_marks,
+    without_red_ink,
+)
 
 WHITE = (255, 255, 255)
 PAPER = (214, 226, 238)  # warm off-white (BGR)
@@ -64,3 +68,30 @@ def test_dark_red_becomes_the_grey_of_its_red_channel() -> None:
 def test_an_image_without_red_is_returned_as_is() -> None:
     image = np.full((20, 20, 3), PAPER, np.uint8)
     assert without_red_ink(image) is image
+
+
+LAVENDER = (232, 214, 214)  # a tinted card (BGR)
+PINK_MARK = (168, 160, 214)  # a pale SPECIMEN: red leads by only ~46
+
+
+def marked_card(paper: tuple[int, int, int] = LAVENDER) -> np.ndarray:
+    image = np.full((120, 240, 3), paper, np.uint8)
+    image[40:80, 20:220] = PINK_MARK  # the mark across a whole row,
+    image[50:70, 60:120] = BLACK  # and the row's print under it
+    return image
+
+
+def test_the_deep_pass_paints_a_pale_mark_in_the_background_colour_and_keeps_the_print() -> None:
+    out = without_pale_red_marks(marked_card())
+    mark = out[42:48, 140:200].astype(int)  # mark pixels away from the print
+    assert np.abs(mark - LAVENDER).max() <= 6
+    assert (out[50:70, 60:120] == BLACK).all()
+    assert (out[0:30, :] == LAVENDER).all()
+
+
+def test_a_pale_mark_calls_for_the_deep_pass_and_a_warm_cast_does_not() -> None:
+    assert has_pale_red_marks(marked_card())
+    warm = np.full((120, 240, 3), (150, 190, 235), np.uint8)  # red leads by 45 everywhere
+    warm[50:70, 60:120] = (40, 60, 105)
+    assert not has_pale_red_marks(warm)
+    assert (without_pale_red_marks(warm) == warm).all()

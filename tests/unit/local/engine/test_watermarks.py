@@ -34,6 +34,23 @@ def test_a_washed_out_mark_counts_when_the_runner_up_spells_it() -> None:
     assert texts([line("1907室柱本", 150, 260, runners={5: "样"})]) == ["1907室柱本"]  # a sure 柱
 
 
+def test_the_edge_of_a_mark_read_after_the_end_of_an_address_goes() -> None:
+    assert texts([line("社区1巷111号PE", 150, 260)]) == ["社区1巷111号"]
+    assert texts([line("1单元1708室样羊本", 150, 260)]) == ["1单元1708室"]
+    assert texts([line("大坝村9社203号本", 150, 260)]) == ["大坝村9社203号"]
+    # Only at the end, and only right after 号 or 室: elsewhere these are the address's own.
+    assert texts([line("本溪市明山区木材路", 150, 260)]) == ["本溪市明山区木材路"]
+    assert texts([line("3号楼", 150, 260), line("号本村", 150, 290)]) == ["3号楼", "号本村"]
+
+
+def test_a_line_that_is_only_a_scrap_of_a_mark_goes() -> None:
+    scraps = [line(text, 520, 360) for text in ("PE", "羊本", "样", "本", "样木", "cim")]
+    assert texts(scraps) == []
+    # A scrap must be all there is: a value with such characters in it stays.
+    values = [line("本溪", 150, 60), line("PEK", 150, 260), line("样本村3号", 150, 260)]
+    assert texts(values) == ["本溪", "PEK", "村3号"]
+
+
 def test_latin_that_is_no_piece_of_specimen_stays() -> None:
     assert texts([line("万达广场C座", 150, 260), line("SOHO现代城", 150, 290)]) == [
         "万达广场C座",
