@@ -22,6 +22,9 @@ from airflow_provider_faceid.local.engine.place_names import province_names
 _NAME = re.compile(r"^[\u3400-\u9fff·]{1,15}$")
 _VALIDITY = re.compile(r"^(\d{4})\.(\d{2})\.(\d{2})-(?:(\d{4})\.(\d{2})\.(\d{2})|长期)$")
 _MIN_ADDRESS = 6
+# How a registered address ends: a house number, a room, a village group. One cut short by a lost
+# line (...柳州市柳江区) or run into a mark (...甘洛森本) does not, and is worth another view.
+_ADDRESS_ENDINGS = frozenset("号室组村社队屯户楼栋幢弄院舍庄坊苑0123456789")
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,10 @@ def _front_checks(fields: dict[str, Any]) -> list[bool]:
         and (not valid_number or idnumber.gender_of(number) == fields.get("gender")),
         fields.get("race") in ETHNIC_GROUPS,
         birthday is not None and (not valid_number or idnumber.birthday_of(number) == birthday),
-        len(address) >= _MIN_ADDRESS and "*" not in address and address.startswith(province_names()),
+        len(address) >= _MIN_ADDRESS
+        and "*" not in address
+        and address.startswith(province_names())
+        and address[-1] in _ADDRESS_ENDINGS,
         valid_number,
     ]
 

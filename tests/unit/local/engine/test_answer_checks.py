@@ -36,6 +36,8 @@ def test_each_broken_field_costs_one_check() -> None:
         {"birthday": {"year": "1989", "month": "2", "day": "30"}},
         {"birthday": {"year": "1989", "month": "4", "day": "4"}},  # the number says the 3rd
         {"address": "北京"},
+        {"address": "广西壮族自治区柳州市柳江区"},  # cut short: no house number, room or group
+        {"address": "北京市海淀区中关村大街27号样"},
         {"id_card_number": NUMBER[:17] + "0"},
     ]
     for change in broken:
