@@ -4,7 +4,10 @@ Every province, prefecture and county name of every edition (``data/gbt2260.csv`
 recogniser may meet on a card. A window of the reading that equals such a name confirms its
 characters (a rare 珙 read at 0.43 is right when "珙县" is a county); a window that becomes such a
 name when one character is replaced by the recogniser's own runner-up (西阳... -> 酉阳...) is
-repaired. Nothing is filled in that the recogniser did not read as first or second choice.
+repaired. Beyond that, one rule uses the table's hierarchy: right after a prefecture or province
+(or its 公安局), a name one character away from exactly one of that parent's own subdivisions, its
+level suffix read as printed, is that subdivision (宿州市埔桥区 -> 宿州市埇桥区). Nothing else is
+filled in that the recogniser did not read as first or second choice, and no digit ever is.
 """
 
 from __future__ import annotations
@@ -37,14 +40,93 @@ def _lengths() -> tuple[int, ...]:
 
 
 def checked(reading: Reading) -> Reading:
-    """``reading`` with place names confirmed or repaired, longest names first."""
+    """``reading`` with place names confirmed or repaired, longest names first, then the names
+    that follow a prefecture or province repaired among its own subdivisions."""
     names = place_names()
     for length in _lengths():
         for start in range(len(reading.text) - length + 1):
             word = _name_at(reading, start, length, names)
             if word is not None:
                 reading = reading.replaced(start, word)
+    return _subdivisions_checked(reading)
+
+
+def _subdivisions_checked(reading: Reading) -> Reading:
+    """A name right after a prefecture or province (安徽省宿州市埔桥区), or after its 公安局
+    (宿州市公安局埔桥分局), that is one character away from exactly one of that parent's own
+    subdivisions is that subdivision: GB/T 2260 knows no 埔桥区 under 宿州市, and a misread
+    there is far likelier than an address the table lacks. The level suffix must be read as
+    printed (区, 县, or 分局 after a short name), so a street (宿州市萧路) never turns into a county
+    (萧县). This repairs even a sure misread: a stamp's ring can make the recogniser sure of it."""
+    text = reading.text
+    for end, code in _parents_ending_in(text):
+        for start in (end, end + len(_AUTHORITY)) if text.startswith(_AUTHORITY, end) else (end,):
+            word = _one_away(text, start, _subdivisions(code))
+            if word is not None:
+                return _subdivisions_checked(reading.replaced(start, word))
     return reading
+
+
+_AUTHORITY = "公安局"
+_DISTRICT_AUTHORITY = "分局"
+
+
+def _parents_ending_in(text: str) -> list[tuple[int, str]]:
+    """(end, code) of every prefecture or province name read in ``text``."""
+    found = []
+    for name, codes in _parent_codes().items():
+        start = text.find(name)
+        while start >= 0:
+            found += [(start + len(name), code) for code in codes]
+            start = text.find(name, start + 1)
+    return found
+
+
+def _one_away(text: str, start: int, candidates: frozenset[str]) -> str | None:
+    """The one candidate that the text at ``start`` spells with one character other than its
+    last, whose last (the level suffix) is read as printed; None when none or several do."""
+    matches = []
+    for name in candidates:
+        window = text[start : start + len(name)]
+        if (
+            len(window) < len(name)
+            or window in candidates
+            or window in place_names()
+            or window[-1] != name[-1]
+        ):
+            continue
+        if sum(a != b for a, b in zip(window, name, strict=True)) == 1:
+            matches.append(name)
+    # Editions renamed a few places by one character (墉桥区, now 埇桥区): the newest name wins.
+    newest = sorted(matches, key=lambda name: _last_edition().get(name, ""), reverse=True)
+    if len(newest) > 1 and _last_edition().get(newest[0], "") == _last_edition().get(newest[1], ""):
+        return None
+    return newest[0] if newest else None
+
+
+@functools.cache
+def _parent_codes() -> dict[str, tuple[str, ...]]:
+    """Prefecture and province names (3 characters and more) and their codes in every edition."""
+    parents: dict[str, list[str]] = {}
+    for code, name in _table():
+        if code.endswith("00") and len(name) >= _MIN_REPAIR_LENGTH and name not in _NOT_A_PARENT:
+            parents.setdefault(name, []).append(code)
+    return {name: tuple(codes) for name, codes in parents.items()}
+
+
+# Grouping rows of the table, not places: 市辖区 (a municipality's districts), 县 (its counties).
+_NOT_A_PARENT = frozenset({"市辖区", "省直辖县级行政区划", "自治区直辖县级行政区划"})
+
+
+@functools.cache
+def _subdivisions(code: str) -> frozenset[str]:
+    """Names of every subdivision under ``code`` (a province's prefectures and counties, a
+    prefecture's counties) and the short forms authorities use before 分局 (埇桥分局)."""
+    prefix = code[:2] if code.endswith("0000") else code[:4]
+    names = {name for child, name in _table() if child.startswith(prefix) and child != code}
+    names -= _NOT_A_PARENT | {"县"}
+    short = {name[:-1] + _DISTRICT_AUTHORITY for name in names if name[-1:] in _LEVEL_SUFFIXES}
+    return frozenset(name for name in names | short if len(name) >= 2)
 
 
 def _name_at(reading: Reading, start: int, length: int, names: frozenset[str]) -> str | None:
@@ -73,5 +155,20 @@ def province_names() -> tuple[str, ...]:
 @functools.cache
 def _table() -> tuple[tuple[str, str], ...]:
     """(code, name) of every row of every edition of the table, read once."""
+    return tuple((row["code"], row["name"]) for row in _rows())
+
+
+@functools.cache
+def _last_edition() -> dict[str, str]:
+    """The newest edition (YYYYMM) that lists each name, under any code."""
+    last: dict[str, str] = {}
+    for row in _rows():
+        last[row["name"]] = max(last.get(row["name"], ""), row["last"])
+    short = {name[:-1] + _DISTRICT_AUTHORITY: edition for name, edition in last.items()}
+    return {**short, **last}
+
+
+@functools.cache
+def _rows() -> tuple[dict[str, str], ...]:
     text = resources.files("airflow_provider_faceid").joinpath("data/gbt2260.csv").read_text("utf-8")
-    return tuple((row["code"], row["name"]) for row in csv.DictReader(io.StringIO(text)))
+    return tuple(csv.DictReader(io.StringIO(text)))

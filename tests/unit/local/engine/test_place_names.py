@@ -30,12 +30,32 @@ def test_an_unsure_character_inside_a_place_name_is_confirmed() -> None:
 def test_runner_up_completing_a_long_name_repairs_it() -> None:
     read = reading("重庆市西阳土家族苗族自治县", scores={3: 0.6}, runners={3: "酉"})
     assert checked(read).text == "重庆市酉阳土家族苗族自治县"
-    sure = reading("重庆市西阳土家族苗族自治县", runners={3: "酉"})
-    assert checked(sure).text == "重庆市西阳土家族苗族自治县"
+    sure = reading("西阳土家族苗族自治县", runners={0: "酉"})  # no parent before it: see below
+    assert checked(sure).text == "西阳土家族苗族自治县"
 
 
 def test_nothing_outside_first_and_second_choices_is_filled_in() -> None:
-    read = reading("重庆市西阳土家族苗族自治县", runners={3: "四"})
-    assert checked(read).text == "重庆市西阳土家族苗族自治县"
+    # Without a parent before it, a name one character off stays as read.
+    read = reading("西阳土家族苗族自治县", runners={0: "四"})
+    assert checked(read).text == "西阳土家族苗族自治县"
     unsure = reading("某某路甲号", scores={3: 0.2})
     assert checked(unsure).starred() == "某某路*号"
+
+
+def test_a_name_after_its_parent_is_repaired_among_the_parents_subdivisions() -> None:
+    # A stamp's ring made the recogniser sure of 埔: 宿州市 has no 埔桥区, only 埇桥区.
+    assert (
+        checked(reading("安徽省宿州市埔桥区江北街道新华巷194号")).text
+        == "安徽省宿州市埇桥区江北街道新华巷194号"
+    )
+    assert checked(reading("山东省菏泽市牡舟区朝阳巷119号")).text == "山东省菏泽市牡丹区朝阳巷119号"
+    assert checked(reading("宿州市公安局埔桥分局")).text == "宿州市公安局埇桥分局"
+    assert checked(reading("重庆市西阳土家族苗族自治县")).text == "重庆市酉阳土家族苗族自治县"
+
+
+def test_the_subdivision_rule_needs_the_level_suffix_as_printed_and_one_answer() -> None:
+    assert checked(reading("安徽省宿州市萧路3号")).text == "安徽省宿州市萧路3号"  # a street, not 萧县
+    assert checked(reading("湖北省荆州市公安县公安局")).text == "湖北省荆州市公安县公安局"
+    assert checked(reading("北京市朝阳区东三环")).text == "北京市朝阳区东三环"
+    # Two characters off is no misread of one.
+    assert checked(reading("安徽省宿州市埔杨区")).text == "安徽省宿州市埔杨区"
