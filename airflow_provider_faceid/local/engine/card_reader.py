@@ -31,8 +31,9 @@ from airflow_provider_faceid.local.engine.layout import CardLayout
 from airflow_provider_faceid.local.engine.legality import legality as legality_of
 from airflow_provider_faceid.local.engine.parser import parse_card
 from airflow_provider_faceid.local.engine.recognizer import DEFAULT_RECOGNIZER, Recognition, Recognizer
-from airflow_provider_faceid.local.engine.row_rescue import rescued_lines
+from airflow_provider_faceid.local.engine.row_rescue import rescued_birthday, rescued_lines
 from airflow_provider_faceid.local.engine.text_fit import text_fitted_view
+from airflow_provider_faceid.local.engine.textline import TextLine
 
 # Decoding beyond this many pixels per side buys no accuracy (the card is warped to 856x540)
 # and costs time: JPEG DCT scaling (Pillow's draft) decodes big photos at 1/2, 1/4 ... size.
@@ -134,16 +135,26 @@ class CardReader:
     def _attempt(self, view: CardView) -> _Attempt:
         view, recognition = self._read_upright(view)
         fields = parse_card(recognition.lines, card_size=view.card_size)
-        if fields["side"] == "front" and None in (fields["name"], fields["gender"], fields["race"]):
-            extra = rescued_lines(
-                without_red_ink(view.image), recognition.lines, fields, self._recognizer.read_line
-            )
-            if extra:
-                recognition = dataclasses.replace(recognition, lines=[*recognition.lines, *extra])
-                fields = parse_card(recognition.lines, card_size=view.card_size)
+        if fields["side"] == "front":
+            recognition, fields = self._rescued(view, recognition, fields)
         layout = CardLayout.of(recognition.lines, (*lb.FRONT_LABELS, *lb.BACK_LABELS))
         labels = len({segment.label for segment in layout.segments if segment.label is not None})
         return _Attempt(view, recognition, fields, check_answer(fields), labels)
+
+    def _rescued(
+        self, view: CardView, recognition: Recognition, fields: dict[str, Any]
+    ) -> tuple[Recognition, dict[str, Any]]:
+        """Front rows the detector missed, read from where the other rows say they lie, and
+        the fields parsed again with them."""
+        image = without_red_ink(view.image)
+        read = self._recognizer.read_line
+        if None in (fields["name"], fields["gender"], fields["race"]):
+            extra = rescued_lines(image, recognition.lines, fields, read)
+            recognition, fields = _with_lines(view, recognition, fields, extra)
+        if fields["birthday"] is None:
+            extra = rescued_birthday(image, recognition.lines, read)
+            recognition, fields = _with_lines(view, recognition, fields, extra)
+        return recognition, fields
 
     def _read_upright(self, view: CardView) -> tuple[CardView, Recognition]:
         """Read the view, turning it a quarter when its text runs vertically and half when the
@@ -158,6 +169,15 @@ class CardReader:
             view = view.rotated(2)
             recognition = self._recognizer.read(view.image)
         return view, recognition
+
+
+def _with_lines(
+    view: CardView, recognition: Recognition, fields: dict[str, Any], extra: list[TextLine]
+) -> tuple[Recognition, dict[str, Any]]:
+    if not extra:
+        return recognition, fields
+    recognition = dataclasses.replace(recognition, lines=[*recognition.lines, *extra])
+    return recognition, parse_card(recognition.lines, card_size=view.card_size)
 
 
 def head_rect(view: CardView) -> dict[str, dict[str, float]]:

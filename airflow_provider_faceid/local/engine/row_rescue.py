@@ -8,6 +8,7 @@ is cut out and given to the recogniser as one line, without detection.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import cv2
@@ -66,6 +67,32 @@ def rescued_lines(
         column = _value_column(layout, birth)
         found += _read_band(image, read, row.center_y - pitch, height, column - height * 0.3, right)
     return found
+
+
+def rescued_birthday(image: np.ndarray, lines: list[TextLine], read: ReadLine) -> list[TextLine]:
+    """The birthday row's band read as one line, when no box held a date: a mark across the row
+    (a grey SPECIMEN slanting over it) can hide the whole row from the detector. The row lies
+    midway between the gender/race row and the address's first line."""
+    layout = CardLayout.of(lines, lb.FRONT_LABELS)
+    row = layout.anchor(lb.GENDER) or layout.anchor(lb.RACE)
+    address = layout.anchor(lb.ADDRESS)
+    if row is None or address is None:
+        return []
+    height = (row.height + address.height) / 2
+    gap = address.center_y - row.center_y
+    if gap < 2 * _MIN_PITCH * height:
+        return []
+    # The date is no wider than the address's first line, which ends before the portrait.
+    values = layout.right_of(address)
+    right = values[0].right if values else address.right + 12 * height
+    band = _read_band(
+        image, read, row.center_y + gap / 2, height, min(row.left, address.left) - height, right
+    )
+    return [line for line in band if len(re.findall(r"\d", line.text)) >= _BIRTHDAY_DIGITS]
+
+
+# Digits a band must hold to be the birthday row: the year and at least a month.
+_BIRTHDAY_DIGITS = 5
 
 
 def _gender_value(band: TextLine) -> TextLine | None:

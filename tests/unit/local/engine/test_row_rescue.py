@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from airflow_provider_faceid.local.engine.parser import parse_front
-from airflow_provider_faceid.local.engine.row_rescue import rescued_lines
+from airflow_provider_faceid.local.engine.row_rescue import rescued_birthday, rescued_lines
 from airflow_provider_faceid.local.engine.textline import Point, TextLine
-from tests.unit.local.lines import front_lines
+from tests.unit.local.lines import CHAR_WIDTH, front_lines
 
 NUMBER = "110108198904031239"  # male
 ADDRESS = ("北京市海淀区中关村大街", "27号院3号楼501室")
@@ -62,3 +62,21 @@ def test_nothing_is_read_when_every_field_is_there() -> None:
     bands = Bands("x", (1.0,), ("",))
     assert rescued_lines(IMAGE, lines, parse_front(lines), bands) == []
     assert bands.boxes == []
+
+
+def test_a_missed_birthday_row_is_read_midway_between_the_gender_row_and_the_address() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "出生", "1989年4月3日")
+    assert parse_front(lines)["birthday"] is None
+    text = "出生1989年4月3日"
+    bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
+    extra = rescued_birthday(IMAGE, lines, bands)
+    (left, top), (right, _), _, (_, bottom) = bands.boxes[0]
+    # Rows at y 125 (gender) and 250 (address): the band is centred on 187.5.
+    assert top < 187.5 < bottom and bottom - top < 125 / 2
+    assert left < 60 and right <= 150 + len(ADDRESS[0]) * CHAR_WIDTH  # no further than the address
+    assert parse_front([*lines, *extra])["birthday"] == {"year": "1989", "month": "4", "day": "3"}
+
+
+def test_a_birthday_band_without_a_date_in_it_is_dropped() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "出生", "1989年4月3日")
+    assert rescued_birthday(IMAGE, lines, Bands("SPECIMEN", (0.9,) * 8, ("",) * 8)) == []
