@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from airflow_provider_faceid.local.engine import labels as lb
-from airflow_provider_faceid.local.engine.front_fields import BIRTHDAY
+from airflow_provider_faceid.local.engine.front_fields import BIRTHDAY, ETHNIC_GROUPS
 from airflow_provider_faceid.local.engine.layout import CardLayout
 from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
 from airflow_provider_faceid.local.engine.textline import Point, TextLine
@@ -58,6 +58,12 @@ def rescued_lines(
         elif name is not None and birth.center_y - name.center_y >= 2 * _MIN_PITCH * height:
             band = _read_band(image, read, (name.center_y + birth.center_y) / 2, height, left, right)
         found += [value for line in band if (value := _gender_value(line)) is not None]
+    if fields.get("race") is None and gender is not None and race is None:
+        # 性别 read, 民族 and its value not (a mark slanting across them): the rest of the row.
+        values = layout.right_of(gender)
+        start = max([gender.right, *(v.right for v in values if v.text in ("男", "女"))])
+        band = _read_band(image, read, gender.center_y, height, start, right)
+        found += [value for line in band if (value := _group_value(line)) is not None]
     pitch = birth.center_y - row.center_y if row is not None else 0.0
     if fields.get("name") is None and name is not None:
         # 姓名 read, the name not: a two-character name is often no box of its own.
@@ -104,6 +110,19 @@ def _gender_value(band: TextLine) -> TextLine | None:
         unsure = index < len(band.char_scores) and band.char_scores[index] < REPAIRABLE_BELOW
         if band.text[index] in "男女" or (unsure and runner in ("男", "女")):
             return lb.sub_line(band, index, index + 1)
+    return None
+
+
+def _group_value(band: TextLine) -> TextLine | None:
+    """The ethnic group the band ends with, as a line of its own: before it stand 民族 and stray
+    strokes, around it the Latin letters of a mark across the row (OPG族C藏ME)."""
+    end = len(band.text)
+    while end > 0 and band.text[end - 1].isascii():
+        end -= 1
+    end -= band.text[:end].endswith("族")
+    for length in range(min(4, end), 0, -1):
+        if band.text[end - length : end] in ETHNIC_GROUPS:
+            return lb.sub_line(band, end - length, end)
     return None
 
 

@@ -162,11 +162,13 @@ def test_stamp_characters_read_after_the_authority_are_cut_off() -> None:
     assert fields["issued_by"] == "上海市公安局浦东分局"
 
 
-def test_a_suffix_character_read_twice_is_read_once_but_a_county_named_gongan_stays() -> None:
+def test_a_suffix_character_read_twice_or_lost_is_read_once_but_a_county_named_gongan_stays() -> None:
     fields = parse_back(back_lines(("无锡市公公安局锡山分局",), "2010.01.05-长期"))
     assert fields["issued_by"] == "无锡市公安局锡山分局"
     fields = parse_back(back_lines(("公安县公安局",), "2010.01.05-长期"))
     assert fields["issued_by"] == "公安县公安局"
+    fields = parse_back(back_lines(("北京市安局昌平分局",), "2010.01.05-长期"))
+    assert fields["issued_by"] == "北京市公安局昌平分局"
 
 
 def test_an_authority_without_a_known_ending_is_returned_as_read() -> None:

@@ -80,3 +80,16 @@ def test_a_missed_birthday_row_is_read_midway_between_the_gender_row_and_the_add
 def test_a_birthday_band_without_a_date_in_it_is_dropped() -> None:
     lines = without(front_lines(number=NUMBER, address=ADDRESS), "出生", "1989年4月3日")
     assert rescued_birthday(IMAGE, lines, Bands("SPECIMEN", (0.9,) * 8, ("",) * 8)) == []
+
+
+def test_a_missed_race_is_read_from_the_rest_of_the_gender_row() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "民族", "汉")
+    fields = parse_front(lines)
+    assert fields["race"] is None
+    text = "OPG族C藏ME"  # a mark's letters slanting across 民族 and its value
+    bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
+    extra = rescued_lines(IMAGE, lines, fields, bands)
+    (left, _), _, _, _ = bands.boxes[0]
+    assert left >= 150 + CHAR_WIDTH  # after the gender value
+    assert parse_front([*lines, *extra])["race"] == "藏"
+    assert rescued_lines(IMAGE, lines, fields, Bands("SPECIMEN", (0.9,) * 8, ("",) * 8)) == []
