@@ -20,6 +20,8 @@ _DOUBLED_SUFFIX_CHAR = re.compile(r"(公|安|局)\1(?=安局|局|$)")
 # An authority is written in Chinese characters only: a box with a Latin letter or a digit beside it
 # is a guilloche stroke read as "X", or a watermark.
 _NOT_AUTHORITY = re.compile(r"[A-Za-z0-9]")
+# What is left of a label whose start was lost (期限 of 有效期限): no authority.
+_LABEL_TAILS = frozenset(label[start:] for label in lb.BACK_LABELS for start in range(1, len(label) - 1))
 # Dots may be lost or doubled by the recogniser on small print ("2045..05..05").
 DATE_RANGE = re.compile(
     r"(\d{4})\.{0,2}(\d{2})\.{0,2}(\d{2})-+(?:(\d{4})\.{0,2}(\d{2})\.{0,2}(\d{2})|(长期))"
@@ -49,6 +51,7 @@ def _issued_by(layout: CardLayout) -> str | None:
         and (validity is None or v.bottom <= validity.top + anchor.height * 0.3)
         and not DATE_RANGE.search(normalize_dashes(v.text))
         and not _NOT_AUTHORITY.search(v.text)
+        and v.text not in _LABEL_TAILS
     ]
     return place_text([line for row in rows(parts) for line in row])
 
@@ -73,6 +76,7 @@ def _issued_by_without_label(layout: CardLayout) -> str | None:
             clipped is None
             or DATE_RANGE.search(_date_text(clipped.text))
             or _NOT_AUTHORITY.search(clipped.text)
+            or clipped.text in _LABEL_TAILS
         ):
             continue
         if any(word in clipped.text for word in lb.BACK_TITLE_WORDS):

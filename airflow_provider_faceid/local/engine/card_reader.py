@@ -21,6 +21,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from airflow_provider_faceid.local.engine import labels as lb
 from airflow_provider_faceid.local.engine.answer_checks import AnswerChecks, check_answer
+from airflow_provider_faceid.local.engine.back_fields import AUTHORITY_SUFFIXES
 from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX, CardView, frame_view, quad_view
 from airflow_provider_faceid.local.engine.ink import (
     has_pale_red_marks,
@@ -31,7 +32,12 @@ from airflow_provider_faceid.local.engine.layout import CardLayout
 from airflow_provider_faceid.local.engine.legality import legality as legality_of
 from airflow_provider_faceid.local.engine.parser import parse_card
 from airflow_provider_faceid.local.engine.recognizer import DEFAULT_RECOGNIZER, Recognition, Recognizer
-from airflow_provider_faceid.local.engine.row_rescue import rescued_birthday, rescued_lines
+from airflow_provider_faceid.local.engine.row_rescue import (
+    rescued_authority,
+    rescued_birthday,
+    rescued_lines,
+    with_bands,
+)
 from airflow_provider_faceid.local.engine.text_fit import text_fitted_view
 from airflow_provider_faceid.local.engine.textline import TextLine
 
@@ -137,6 +143,11 @@ class CardReader:
         fields = parse_card(recognition.lines, card_size=view.card_size)
         if fields["side"] == "front":
             recognition, fields = self._rescued(view, recognition, fields)
+        elif not (fields["issued_by"] or "").endswith(AUTHORITY_SUFFIXES):
+            extra = rescued_authority(
+                without_red_ink(view.image), recognition.lines, self._recognizer.read_line
+            )
+            recognition, fields = _with_lines(view, recognition, fields, extra)
         layout = CardLayout.of(recognition.lines, (*lb.FRONT_LABELS, *lb.BACK_LABELS))
         labels = len({segment.label for segment in layout.segments if segment.label is not None})
         return _Attempt(view, recognition, fields, check_answer(fields), labels)
@@ -176,7 +187,7 @@ def _with_lines(
 ) -> tuple[Recognition, dict[str, Any]]:
     if not extra:
         return recognition, fields
-    recognition = dataclasses.replace(recognition, lines=[*recognition.lines, *extra])
+    recognition = dataclasses.replace(recognition, lines=with_bands(recognition.lines, extra))
     return recognition, parse_card(recognition.lines, card_size=view.card_size)
 
 

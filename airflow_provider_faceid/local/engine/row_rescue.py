@@ -28,6 +28,18 @@ _BAND_HEIGHT = 1.4
 _MIN_PITCH = 1.2
 
 
+def with_bands(lines: list[TextLine], bands: list[TextLine]) -> list[TextLine]:
+    """``lines`` with the rescued ``bands`` in place of the lines they cover: a band read whole
+    holds what its broken boxes held, and both would be read into the field."""
+    kept = [line for line in lines if not any(_covers(band, line) for band in bands)]
+    return [*kept, *bands]
+
+
+def _covers(band: TextLine, line: TextLine) -> bool:
+    centre_x = (line.left + line.right) / 2
+    return band.left <= centre_x <= band.right and band.top <= line.center_y <= band.bottom
+
+
 def rescued_lines(
     image: np.ndarray, lines: list[TextLine], fields: dict[str, object], read: ReadLine
 ) -> list[TextLine]:
@@ -97,6 +109,19 @@ def rescued_birthday(image: np.ndarray, lines: list[TextLine], read: ReadLine) -
     return [line for line in band if len(re.findall(r"\d", line.text)) >= _BIRTHDAY_DIGITS]
 
 
+def rescued_authority(image: np.ndarray, lines: list[TextLine], read: ReadLine) -> list[TextLine]:
+    """The authority row's band right of 签发机关, read as one line, when no box held an
+    authority: a mark slanting across the row can hide it from the detector."""
+    label = CardLayout.of(lines, lb.BACK_LABELS).anchor(lb.ISSUER)
+    if label is None:
+        return []
+    # Long authorities (新疆维吾尔自治区巴音郭楞蒙古自治州公安局) fill the row to the card's edge.
+    right = label.right + _AUTHORITY_WIDTH * label.height
+    return _read_band(image, read, label.center_y, label.height, label.right, right)
+
+
+# The widest authority row, in line heights.
+_AUTHORITY_WIDTH = 22
 # Digits a band must hold to be the birthday row: the year and at least a month.
 _BIRTHDAY_DIGITS = 5
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from airflow_provider_faceid.local.engine.parser import parse_front
-from airflow_provider_faceid.local.engine.row_rescue import rescued_birthday, rescued_lines
+from airflow_provider_faceid.local.engine.parser import parse_back, parse_card, parse_front
+from airflow_provider_faceid.local.engine.row_rescue import (
+    rescued_authority,
+    rescued_birthday,
+    rescued_lines,
+    with_bands,
+)
 from airflow_provider_faceid.local.engine.textline import Point, TextLine
-from tests.unit.local.lines import CHAR_WIDTH, front_lines
+from tests.unit.local.lines import CHAR_WIDTH, front_lines, line
 
 NUMBER = "110108198904031239"  # male
 ADDRESS = ("北京市海淀区中关村大街", "27号院3号楼501室")
@@ -93,3 +98,16 @@ def test_a_missed_race_is_read_from_the_rest_of_the_gender_row() -> None:
     assert left >= 150 + CHAR_WIDTH  # after the gender value
     assert parse_front([*lines, *extra])["race"] == "藏"
     assert rescued_lines(IMAGE, lines, fields, Bands("SPECIMEN", (0.9,) * 8, ("",) * 8)) == []
+
+
+def test_a_missed_authority_is_read_right_of_its_label_in_place_of_its_broken_boxes() -> None:
+    lines = [line("签发机关", 200, 395), line("北京市公安", 334, 395), line("有效期限", 200, 470)]
+    lines.append(line("2016.02.29-2036.02.29", 334, 470))
+    text = "北京市公安局海淀分局"
+    bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
+    extra = rescued_authority(IMAGE, lines, bands)
+    (left, top), _, _, (_, bottom) = bands.boxes[0]
+    assert left == 200 + 4 * CHAR_WIDTH and top < 395 + 15 < bottom < 470
+    assert parse_back(lines)["issued_by"] == "北京市公安"
+    # What the band read replaces the box it covers.
+    assert parse_card(with_bands(lines, extra))["issued_by"] == text
