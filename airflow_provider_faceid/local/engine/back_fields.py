@@ -15,6 +15,12 @@ from airflow_provider_faceid.local.engine.textnorm import normalize_dashes
 # The endings of issuing authorities printed on the back: a public-security bureau or branch, and
 # the few other issuers (forestry, railway, port public security) that exist.
 AUTHORITY_SUFFIXES = ("公安局", "分局", "公安处", "公安厅", "派出所")
+# Pieces of 签发机关 two characters and longer, longest first.
+_LABEL_PIECES = sorted(
+    {lb.ISSUER[i:j] for i in range(len(lb.ISSUER)) for j in range(i + 2, len(lb.ISSUER) + 1)},
+    key=len,
+    reverse=True,
+)
 _LOST_GONG = re.compile(r"(?<!公)安局")
 _DOUBLED_SUFFIX_CHAR = re.compile(r"(公|安|局)\1(?=安局|局|$)")
 # An authority is written in Chinese characters only: a box with a Latin letter or a digit beside it
@@ -137,9 +143,10 @@ def authority_ending(text: str | None) -> str | None:
 
 def _after_label_remnant(text: str) -> list[str]:
     """What follows a remnant of 签发机关 at the start: 机关 behind at most two garbled label
-    characters (*兴机关...), or a lone 关."""
+    characters (*兴机关...), another piece of the label (发机...), or a lone 关."""
     found = text.find("机关", 0, 4)
     rests = [text[found + 2 :]] if found >= 0 else []
+    rests += [text[len(piece) :] for piece in _LABEL_PIECES if text.startswith(piece)]
     return [*rests, text.removeprefix("关")] if text.startswith("关") else rests
 
 

@@ -333,10 +333,14 @@ def _address(layout: CardLayout) -> str | None:
 
 
 def _without_label_remnant(address: str | None) -> str | None:
-    """Without what is left of a half-read 住址 label (生址..., 址...): no address has 址 among its
-    first two characters."""
+    """Without what is left of a half-read 住址 label (生址..., 址..., *新疆...): no address has 址
+    among its first two characters, and none starts with an unreadable one before its province."""
     if address and "址" in address[:2]:
         return address[address.index("址") + 1 :] or None
+    # An unsure stroke of the label read before the province (*新疆...): starred, and no part of it.
+    provinces = place_names.province_names()
+    if address and address.startswith("*") and address.lstrip("*").startswith(provinces):
+        return address.lstrip("*")
     return address
 
 

@@ -57,7 +57,7 @@ def _mark_spans(line: TextLine) -> list[tuple[int, int]]:
     spans = [
         (match.start(), match.end())
         for match in _LATIN_RUN.finditer(line.text)
-        if any(piece in match.group().upper() for piece in _PIECES)
+        if any(piece in match.group().upper() for piece in _PIECES) or _is_latin_scrap(match.group())
     ]
     spans += [(i, i + len(_MARK)) for i in range(len(line.text) - 1) if _spells_mark(line, i)]
     tail = _ADDRESS_TAIL.search(line.text)
@@ -69,6 +69,11 @@ def _mark_spans(line: TextLine) -> list[tuple[int, int]]:
 def _is_mark_scrap(text: str) -> bool:
     if _MARK_SCRAP.fullmatch(text):
         return True
+    return _is_latin_scrap(text)
+
+
+def _is_latin_scrap(text: str) -> bool:
+    """Two letters or more in a row of SPECIMEN (SP in 3SP53号): no address writes those."""
     latin = text.isascii() and text.isalpha()
     return latin and len(text) >= _SHORTEST_LATIN_SCRAP and text.upper() in _LATIN_MARK
 

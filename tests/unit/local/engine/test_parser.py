@@ -171,6 +171,11 @@ def test_a_suffix_character_read_twice_or_lost_is_read_once_but_a_county_named_g
     assert fields["issued_by"] == "北京市公安局昌平分局"
 
 
+def test_a_piece_of_the_authority_label_before_the_authority_goes() -> None:
+    fields = parse_back(back_lines(("发机成都市公安局郫都分局",), "2010.01.05-长期"))
+    assert fields["issued_by"] == "成都市公安局郫都分局"
+
+
 def test_the_tail_of_a_label_is_no_authority() -> None:
     lines = [line("签发机", 200, 395), line("期限", 230, 440), line("2016.03.05-长期", 334, 440)]
     assert parse_back(lines)["issued_by"] is None

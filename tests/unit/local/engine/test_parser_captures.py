@@ -109,6 +109,13 @@ def test_a_half_read_address_label_is_cut_off() -> None:
     assert parse_front(lines)["address"] == "".join(ADDRESS)
 
 
+def test_an_unreadable_stroke_before_the_province_is_cut_off() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    at = next(i for i, box in enumerate(lines) if box.text == ADDRESS[0])
+    lines = replaced(lines, at, line("亻" + ADDRESS[0], 123, 250, scores={0: 0.2}))
+    assert parse_front(lines)["address"] == "".join(ADDRESS)
+
+
 def test_a_remnant_of_the_authority_label_is_cut_off_but_a_county_named_guan_stays() -> None:
     remnant = [line("有效期限", 200, 470), line("2010.01.05-长期", 334, 470)]
     assert parse_back([line("关兴业县公安局", 334, 395), *remnant])["issued_by"] == "兴业县公安局"

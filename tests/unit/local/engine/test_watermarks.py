@@ -25,6 +25,7 @@ def test_pieces_of_specimen_go_and_the_value_on_either_side_stays() -> None:
     assert texts([line("TMEN傈僳", 300, 125)]) == ["傈僳"]
     assert texts([line("2401室SPECMEN.样本", 150, 260)]) == ["2401室"]
     assert texts([line("路SPECIMEN22号", 150, 260)]) == ["路", "22号"]
+    assert texts([line("大坝村七组3SP53号", 150, 260)]) == ["大坝村七组3", "53号"]
     assert texts([line("SPECIMEN", 500, 300), line("样本", 500, 340)]) == []
 
 
