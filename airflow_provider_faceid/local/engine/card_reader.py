@@ -21,7 +21,6 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from airflow_provider_faceid.local.engine import labels as lb
 from airflow_provider_faceid.local.engine.answer_checks import AnswerChecks, check_answer
-from airflow_provider_faceid.local.engine.back_fields import AUTHORITY_SUFFIXES
 from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX, CardView, frame_view, quad_view
 from airflow_provider_faceid.local.engine.ink import (
     has_pale_red_marks,
@@ -141,13 +140,7 @@ class CardReader:
     def _attempt(self, view: CardView) -> _Attempt:
         view, recognition = self._read_upright(view)
         fields = parse_card(recognition.lines, card_size=view.card_size)
-        if fields["side"] == "front":
-            recognition, fields = self._rescued(view, recognition, fields)
-        elif not (fields["issued_by"] or "").endswith(AUTHORITY_SUFFIXES):
-            extra = rescued_authority(
-                without_red_ink(view.image), recognition.lines, self._recognizer.read_line
-            )
-            recognition, fields = _with_lines(view, recognition, fields, extra)
+        recognition, fields = self._rescued(view, recognition, fields)
         layout = CardLayout.of(recognition.lines, (*lb.FRONT_LABELS, *lb.BACK_LABELS))
         labels = len({segment.label for segment in layout.segments if segment.label is not None})
         return _Attempt(view, recognition, fields, check_answer(fields), labels)
@@ -155,15 +148,14 @@ class CardReader:
     def _rescued(
         self, view: CardView, recognition: Recognition, fields: dict[str, Any]
     ) -> tuple[Recognition, dict[str, Any]]:
-        """Front rows the detector missed, read from where the other rows say they lie, and
-        the fields parsed again with them."""
+        """Rows the detector missed, read from where the other rows say they lie, and the
+        fields parsed again with them (each rescue reads only for a field still missing)."""
+        if check_answer(fields).complete:
+            return recognition, fields
         image = without_red_ink(view.image)
-        read = self._recognizer.read_line
-        if None in (fields["name"], fields["gender"], fields["race"]):
-            extra = rescued_lines(image, recognition.lines, fields, read)
-            recognition, fields = _with_lines(view, recognition, fields, extra)
-        if fields["birthday"] is None:
-            extra = rescued_birthday(image, recognition.lines, read)
+        rescues = (rescued_lines, rescued_birthday) if fields["side"] == "front" else (rescued_authority,)
+        for rescue in rescues:
+            extra = rescue(image, recognition.lines, fields, self._recognizer.read_line)
             recognition, fields = _with_lines(view, recognition, fields, extra)
         return recognition, fields
 

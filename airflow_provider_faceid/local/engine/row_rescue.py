@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from airflow_provider_faceid.local.engine import labels as lb
+from airflow_provider_faceid.local.engine.back_fields import AUTHORITY_SUFFIXES
 from airflow_provider_faceid.local.engine.front_fields import BIRTHDAY, ETHNIC_GROUPS
 from airflow_provider_faceid.local.engine.layout import CardLayout
 from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
@@ -87,10 +88,14 @@ def rescued_lines(
     return found
 
 
-def rescued_birthday(image: np.ndarray, lines: list[TextLine], read: ReadLine) -> list[TextLine]:
+def rescued_birthday(
+    image: np.ndarray, lines: list[TextLine], fields: dict[str, object], read: ReadLine
+) -> list[TextLine]:
     """The birthday row's band read as one line, when no box held a date: a mark across the row
     (a grey SPECIMEN slanting over it) can hide the whole row from the detector. The row lies
     midway between the gender/race row and the address's first line."""
+    if fields.get("birthday") is not None:
+        return []
     layout = CardLayout.of(lines, lb.FRONT_LABELS)
     row = layout.anchor(lb.GENDER) or layout.anchor(lb.RACE)
     address = layout.anchor(lb.ADDRESS)
@@ -109,9 +114,13 @@ def rescued_birthday(image: np.ndarray, lines: list[TextLine], read: ReadLine) -
     return [line for line in band if len(re.findall(r"\d", line.text)) >= _BIRTHDAY_DIGITS]
 
 
-def rescued_authority(image: np.ndarray, lines: list[TextLine], read: ReadLine) -> list[TextLine]:
+def rescued_authority(
+    image: np.ndarray, lines: list[TextLine], fields: dict[str, object], read: ReadLine
+) -> list[TextLine]:
     """The authority row's band right of 签发机关, read as one line, when no box held an
-    authority: a mark slanting across the row can hide it from the detector."""
+    authority that ends like one: a mark slanting across the row can hide it from the detector."""
+    if str(fields.get("issued_by") or "").endswith(AUTHORITY_SUFFIXES):
+        return []
     label = CardLayout.of(lines, lb.BACK_LABELS).anchor(lb.ISSUER)
     if label is None:
         return []

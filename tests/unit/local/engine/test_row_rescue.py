@@ -74,7 +74,7 @@ def test_a_missed_birthday_row_is_read_midway_between_the_gender_row_and_the_add
     assert parse_front(lines)["birthday"] is None
     text = "出生1989年4月3日"
     bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
-    extra = rescued_birthday(IMAGE, lines, bands)
+    extra = rescued_birthday(IMAGE, lines, parse_front(lines), bands)
     (left, top), (right, _), _, (_, bottom) = bands.boxes[0]
     # Rows at y 125 (gender) and 250 (address): the band is centred on 187.5.
     assert top < 187.5 < bottom and bottom - top < 125 / 2
@@ -84,7 +84,7 @@ def test_a_missed_birthday_row_is_read_midway_between_the_gender_row_and_the_add
 
 def test_a_birthday_band_without_a_date_in_it_is_dropped() -> None:
     lines = without(front_lines(number=NUMBER, address=ADDRESS), "出生", "1989年4月3日")
-    assert rescued_birthday(IMAGE, lines, Bands("SPECIMEN", (0.9,) * 8, ("",) * 8)) == []
+    assert rescued_birthday(IMAGE, lines, parse_front(lines), Bands("SPECIMEN", (0.9,) * 8, ("",) * 8)) == []
 
 
 def test_a_missed_race_is_read_from_the_rest_of_the_gender_row() -> None:
@@ -105,7 +105,7 @@ def test_a_missed_authority_is_read_right_of_its_label_in_place_of_its_broken_bo
     lines.append(line("2016.02.29-2036.02.29", 334, 470))
     text = "北京市公安局海淀分局"
     bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
-    extra = rescued_authority(IMAGE, lines, bands)
+    extra = rescued_authority(IMAGE, lines, parse_back(lines), bands)
     (left, top), _, _, (_, bottom) = bands.boxes[0]
     assert left == 200 + 4 * CHAR_WIDTH and top < 395 + 15 < bottom < 470
     assert parse_back(lines)["issued_by"] == "北京市公安"
