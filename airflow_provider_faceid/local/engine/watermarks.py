@@ -37,9 +37,13 @@ _SEPARATORS = " .·-_,:;"
 
 def without_specimen_marks(lines: Iterable[TextLine]) -> list[TextLine]:
     """``lines`` with every specimen mark cut out; lines that were nothing but marks are gone."""
+    lines = list(lines)
+    marked = [_mark_spans(line) for line in lines]
+    specimen = any(marked)
     kept: list[TextLine] = []
-    for line in lines:
-        spans = _mark_spans(line)
+    for line, spans in zip(lines, marked, strict=True):
+        if specimen:
+            spans = _with_edge_scraps(line.text, spans)
         if not spans:
             kept.append(line)
             continue
@@ -49,6 +53,18 @@ def without_specimen_marks(lines: Iterable[TextLine]) -> list[TextLine]:
                 kept.append(sub_line(line, start, begin))
             start = end
     return kept
+
+
+def _with_edge_scraps(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """On a card that carries a mark, a 样 that starts a line or a 本 that ends one is the edge of
+    a mark crossing it (样县新民乡..., 唐若芳本): the mark repeats over such cards, and a value
+    that starts with 样 or ends with 本 is rarer than a mark's edge over it."""
+    edges = []
+    if len(text) > 1 and text[0] == "样" and not any(begin == 0 for begin, _ in spans):
+        edges.append((0, 1))
+    if len(text) > 1 and text[-1] == "本" and not any(end == len(text) for _, end in spans):
+        edges.append((len(text) - 1, len(text)))
+    return sorted([*spans, *edges])
 
 
 def _mark_spans(line: TextLine) -> list[tuple[int, int]]:

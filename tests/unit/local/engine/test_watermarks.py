@@ -68,3 +68,11 @@ def test_a_front_with_marks_over_its_values_parses_as_printed() -> None:
     marked.append(line("SPECIMEN", 420, 300))
     assert parse_card(marked) == parse_card(lines)
     assert parse_card(marked)["name"] == "林军"
+
+
+def test_on_a_marked_card_a_leading_yang_or_trailing_ben_is_the_edge_of_a_mark() -> None:
+    edges = [line("唐若芳本", 150, 60), line("样县新民乡大坝村四组127号", 150, 290)]
+    assert texts([line("样本", 500, 300), *edges]) == ["唐若芳", "县新民乡大坝村四组127号"]
+    # Without a mark anywhere on the card, both are read as printed.
+    assert texts(edges) == ["唐若芳本", "样县新民乡大坝村四组127号"]
+    assert texts([line("SPECIMEN", 500, 300), line("本溪市明山区", 150, 260)]) == ["本溪市明山区"]
