@@ -28,9 +28,10 @@ _DOUBLED_SUFFIX_CHAR = re.compile(r"(公|安|局)\1(?=安局|局|$)")
 _NOT_AUTHORITY = re.compile(r"[A-Za-z0-9]")
 # What is left of a label whose start was lost (期限 of 有效期限): no authority.
 _LABEL_TAILS = frozenset(label[start:] for label in lb.BACK_LABELS for start in range(1, len(label) - 1))
-# Dots may be lost or doubled by the recogniser on small print ("2045..05..05").
+# Dots may be lost or doubled by the recogniser on small print ("2045..05..05"), and the dash
+# lost ("2011.03.15长期"): the second date or 长期 still ends the period unambiguously.
 DATE_RANGE = re.compile(
-    r"(\d{4})\.{0,2}(\d{2})\.{0,2}(\d{2})-+(?:(\d{4})\.{0,2}(\d{2})\.{0,2}(\d{2})|(长期))"
+    r"(\d{4})\.{0,2}(\d{2})\.{0,2}(\d{2})-*(?:(\d{4})\.{0,2}(\d{2})\.{0,2}(\d{2})|(长期))"
 )
 
 

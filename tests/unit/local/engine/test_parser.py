@@ -186,6 +186,14 @@ def test_an_authority_without_a_known_ending_is_returned_as_read() -> None:
     assert fields["issued_by"] == "某某市公安"
 
 
+def test_validity_whose_dash_was_lost() -> None:
+    assert parse_back(back_lines(("某县公安局",), "2011.03.15长期"))["valid_date"] == "2011.03.15-长期"
+    assert (
+        parse_back(back_lines(("某县公安局",), "2011.03.152031.03.15"))["valid_date"]
+        == "2011.03.15-2031.03.15"
+    )
+
+
 def test_validity_with_other_dashes_and_merged_label() -> None:
     lines = [*back_lines(("某县公安局",), "x")[:-2], line("有效期限2005.04.01—2015.04.01", 200, 470)]
     assert parse_back(lines)["valid_date"] == "2005.04.01-2015.04.01"
