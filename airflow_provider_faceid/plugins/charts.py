@@ -70,11 +70,11 @@ def stacked_days(
     return "".join(parts) + f'<div class="legend">{legend}</div>'
 
 
-def horizontal_bars(*, chart_id: str, items: Sequence[tuple[str, int]], width: int = 460) -> str:
+def horizontal_bars(*, chart_id: str, items: Sequence[tuple[str, int]], width: int = 600) -> str:
     """One labelled bar per item, longest first as given."""
     if not items:
         return '<p class="empty">Nothing in this range.</p>'
-    row_h, label_w = 22, 250
+    row_h, label_w = 22, 330
     height = row_h * len(items) + 4
     peak = max(v for _, v in items) or 1
     parts = [
