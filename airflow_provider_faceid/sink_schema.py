@@ -35,6 +35,9 @@ _INDEX_SUFFIXES = {
     # Short on purpose: with "_document_number_idx" the longest table name would drop below 45.
     "document_number": "_doc_number_idx",
     "recapture": "_recapture_idx",
+    # On the failures table, named after the results table: a custom failures_table may be 63 long.
+    "failure_last_seen": "_fail_seen_idx",
+    "failure_permanent": "_fail_perm_idx",
 }
 
 
@@ -323,9 +326,9 @@ def _document_tables(
 
 def _page_index_names(names: SinkNames) -> tuple[str, str, str]:
     return (
-        names.failures + "_last_seen_idx",
+        names.index_name("failure_last_seen"),
         names.index_name("recapture"),
-        names.failures + "_permanent_idx",
+        names.index_name("failure_permanent"),
     )
 
 

@@ -615,9 +615,9 @@ def test_version_2_tables_get_the_page_indexes(pg_engine: sa.Engine, pg_schema: 
     sink = PostgresSink(engine=pg_engine, schema=pg_schema)
     sink.create_tables()
     page_indexes = {
-        "faceid_idcard_failure_last_seen_idx",
+        "faceid_idcard_fail_seen_idx",
         "faceid_idcard_recapture_idx",
-        "faceid_idcard_failure_permanent_idx",
+        "faceid_idcard_fail_perm_idx",
     }
     with pg_engine.begin() as conn:
         for name in page_indexes:
