@@ -38,6 +38,7 @@ _INDEX_SUFFIXES = {
     # On the failures table, named after the results table: a custom failures_table may be 63 long.
     "failure_last_seen": "_fail_seen_idx",
     "failure_permanent": "_fail_perm_idx",
+    "failure_run": "_fail_run_idx",
 }
 
 
@@ -324,24 +325,27 @@ def _document_tables(
     return documents, history
 
 
-def _page_index_names(names: SinkNames) -> tuple[str, str, str]:
+def _page_index_names(names: SinkNames) -> tuple[str, str, str, str]:
     return (
         names.index_name("failure_last_seen"),
         names.index_name("recapture"),
         names.index_name("failure_permanent"),
+        names.index_name("failure_run"),
     )
 
 
 def _page_indexes(names: SinkNames, results: sa.Table, failures: sa.Table) -> None:
     """Version 3: what the FaceID page's bounded queries range over (airflow_provider_faceid.plugins).
 
-    Failures by the day they were last seen, and the re-capture queue (flagged results, permanent
-    failures) newest first; partial, so that writing clean rows does not maintain them.
+    Failures by the day they were last seen and by DAG run (as the results already are), and the
+    re-capture queue (flagged results, permanent failures) newest first; partial, so that writing
+    clean rows does not maintain them.
     """
-    last_seen, recapture, permanent = _page_index_names(names)
+    last_seen, recapture, permanent, run = _page_index_names(names)
     sa.Index(_q(last_seen), failures.c.last_seen)
     sa.Index(_q(recapture), results.c.loaded_at, postgresql_where=results.c.needs_recapture.is_(True))
     sa.Index(_q(permanent), failures.c.last_seen, postgresql_where=failures.c.retryable.is_(False))
+    sa.Index(_q(run), failures.c.dag_id, failures.c.run_id)
 
 
 def _migrate_2_to_3(tables: SinkTables, dialect: sa.Dialect) -> list[str]:

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from airflow_provider_faceid.plugins import page, queries
 from airflow_provider_faceid.plugins.auth import route_dependencies
 from airflow_provider_faceid.plugins.database import Engines
+from airflow_provider_faceid.plugins.run_summaries import SUMMARY_KEYS, RunSummaries, from_airflow
 from airflow_provider_faceid.plugins.targets import Target, TargetConfigError, configured_targets
 from airflow_provider_faceid.sink_schema import build_tables
 
@@ -50,6 +51,7 @@ def create_app(
     targets: Callable[[], list[Target]] = configured_targets,
     today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.timezone.utc).date(),
     auth_loader: Callable[[], tuple[Callable[..., Any], ...]] | None = None,
+    run_summaries: RunSummaries = from_airflow,
 ) -> FastAPI:
     """The app; the arguments exist for tests and benchmarks (real engines, a fixed today)."""
     pool = engines or Engines()
@@ -70,6 +72,12 @@ def create_app(
             available = targets()
         except TargetConfigError as exc:
             raise PageError(str(exc), status_code=500) from None
+        except Exception as exc:
+            log.exception("FaceID page: the targets could not be read")
+            raise PageError(
+                f"the configured targets could not be read ({type(exc).__name__}); see the api-server log",
+                status_code=500,
+            ) from None
         if target is None or target == "":
             return available[0], available
         for candidate in available:
@@ -123,8 +131,21 @@ def create_app(
             ) from None
 
     def summary_of(target: Target, span: queries.DateRange) -> dict[str, Any]:
-        data = read(target, lambda conn, tables: queries.summary(conn, tables, span))
+        def work(conn: sa.Connection, tables: Any) -> tuple[dict[str, Any], list[Any]]:
+            data = queries.summary(conn, tables, span)
+            return data, queries.run_tasks(conn, tables, data["runs"])
+
+        data, tasks = read(target, work)
         data["target"] = target.key
+        try:
+            totals = run_summaries(tasks)
+        except Exception:
+            # Only these three columns depend on Airflow's metadata database: show them as unknown.
+            log.warning("FaceID page: the operator's XCom summaries could not be read", exc_info=True)
+            totals = {}
+        for run in data["runs"]:
+            found = totals.get((run["dag_id"], run["run_id"]), {})
+            run.update({key: found.get(key) for key in SUMMARY_KEYS})
         return data
 
     def queue_of(target: Target, span: queries.DateRange, offset: int, limit: int) -> dict[str, Any]:

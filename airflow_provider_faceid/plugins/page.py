@@ -198,14 +198,25 @@ def _runs(runs: Sequence[Mapping[str, Any]]) -> str:
     if not runs:
         return "<h2>DAG runs</h2><p class='empty'>No DAG run wrote rows in this range.</p>"
     head = (
-        "<h2>DAG runs</h2><table id='runs'><tr><th>DAG</th><th>run</th><th>loaded</th><th>failed</th>"
-        "<th>to re-capture</th><th>last write</th></tr>"
+        "<h2>DAG runs</h2><table id='runs'><tr><th>DAG</th><th>run</th><th>listed</th><th>loaded</th>"
+        "<th>duplicates</th><th>failed</th><th>OCR calls</th><th>to re-capture</th><th>last write</th></tr>"
     )
     rows = "".join(
-        f"<tr class='run' data-loaded='{r['loaded']}' data-failed='{r['failed']}'>"
+        f"<tr class='run' data-run='{escape(r['run_id'] or '')}' data-loaded='{r['loaded']}' "
+        f"data-failed='{r['failed']}'>"
         f"<td>{escape(r['dag_id'] or '')}</td><td>{_run_link(r['dag_id'], r['run_id'])}</td>"
-        f"<td class='n'>{r['loaded']}</td><td class='n'>{r['failed']}</td>"
-        f"<td class='n'>{r['needs_recapture']}</td><td>{escape(r['last'][:19])}</td></tr>"
+        f"<td class='n listed'>{_maybe(r.get('listed'))}</td><td class='n'>{r['loaded']}</td>"
+        f"<td class='n duplicates'>{_maybe(r.get('duplicates'))}</td><td class='n'>{r['failed']}</td>"
+        f"<td class='n calls'>{_maybe(r.get('ocr_calls'))}</td><td class='n'>{r['needs_recapture']}</td>"
+        f"<td>{escape(r['last'][:19])}</td></tr>"
         for r in runs
     )
-    return head + rows + "</table>"
+    note = (
+        "<p class='empty'>listed, duplicates and OCR calls come from the operator's XCom summary; "
+        "– when the run's XCom is not in this Airflow.</p>"
+    )
+    return head + rows + "</table>" + note
+
+
+def _maybe(value: Any) -> str:
+    return "–" if value is None else escape(str(value))

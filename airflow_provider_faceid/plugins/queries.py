@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -322,6 +322,23 @@ def run_stats(conn: sa.Connection, tables: SinkTables, span: DateRange) -> list[
         }
         for row in rows
     ]
+
+
+def run_tasks(
+    conn: sa.Connection, tables: SinkTables, runs: Sequence[Mapping[str, Any]]
+) -> list[tuple[str, str, str]]:
+    """(dag_id, run_id, task_id) of the tasks that wrote rows for ``runs`` (at most :data:`MAX_RUNS`)."""
+    keys = [(r["dag_id"], r["run_id"]) for r in runs[:MAX_RUNS] if r["dag_id"] and r["run_id"]]
+    if not keys:
+        return []
+    parts = [
+        sa.select(t.c.dag_id, t.c.run_id, t.c.task_id)
+        .where(sa.tuple_(t.c.dag_id, t.c.run_id).in_(keys), t.c.task_id.is_not(None))
+        .distinct()
+        for t in (tables.results, tables.failures)
+    ]
+    rows = conn.execute(sa.union(*parts).limit(MAX_RUNS * 20))
+    return [(row.dag_id, row.run_id, row.task_id) for row in rows]
 
 
 def summary(conn: sa.Connection, tables: SinkTables, span: DateRange) -> dict[str, Any]:

@@ -98,10 +98,12 @@ def test_the_page_in_chromium_after_an_airflow_login(
             "core.simple_auth_manager_all_admins": "False",
             "core.simple_auth_manager_users": f"{USER}:{ROLE}",
             "core.simple_auth_manager_passwords_file": str(passwords),
-            "faceid.dashboard_targets": json.dumps([{"conn_id": POSTGRES_CONN_ID, "schema": target.schema}]),
         },
         env={f"AIRFLOW_CONN_{POSTGRES_CONN_ID.upper()}": airflow_connection_json(postgres_url)},
     )
+    # The targets as a Variable (the config option is read in tests/unit/plugins/test_targets.py).
+    targets = json.dumps([{"conn_id": POSTGRES_CONN_ID, "schema": target.schema}])
+    stack.cli("variables", "set", "faceid_dashboard_targets", targets)
     expected = counts(postgres_url, target.schema)
     assert expected["flagged"] >= 1 and expected["permanent"] >= 1  # the data the page must show
 

@@ -618,13 +618,14 @@ def test_version_2_tables_get_the_page_indexes(pg_engine: sa.Engine, pg_schema: 
         "faceid_idcard_fail_seen_idx",
         "faceid_idcard_recapture_idx",
         "faceid_idcard_fail_perm_idx",
+        "faceid_idcard_fail_run_idx",
     }
     with pg_engine.begin() as conn:
         for name in page_indexes:
             conn.exec_driver_sql(f'DROP INDEX "{pg_schema}"."{name}"')
         conn.exec_driver_sql(f'UPDATE "{pg_schema}".faceid_idcard_meta SET schema_version = 2')
     statements = sink_module.migration_statements(sink.tables, 2)
-    assert len(statements) == 3 and all(s.startswith("CREATE INDEX IF NOT EXISTS") for s in statements)
+    assert len(statements) == 4 and all(s.startswith("CREATE INDEX IF NOT EXISTS") for s in statements)
     PostgresSink(engine=pg_engine, schema=pg_schema).create_tables()
     found = fetch(pg_engine, f"SELECT indexname FROM pg_indexes WHERE schemaname = '{pg_schema}'")
     assert page_indexes <= {name for (name,) in found}

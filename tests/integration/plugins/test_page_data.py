@@ -19,9 +19,10 @@ from fastapi.testclient import TestClient
 
 from airflow_provider_faceid.plugins.app import create_app
 from airflow_provider_faceid.plugins.database import Engines
+from airflow_provider_faceid.plugins.run_summaries import add_up
 from airflow_provider_faceid.plugins.targets import parse_targets
 from tests.integration.plugins.conftest import POSTGRES_CONN_ID
-from tests.integration.plugins.loaded_target import LoadedTarget
+from tests.integration.plugins.loaded_target import DAG_ID, LoadedTarget
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -38,8 +39,20 @@ def client(loaded: LoadedTarget) -> Iterator[TestClient]:
         origin="test",
     )
     engines = Engines()  # Airflow's PostgresHook, through the AIRFLOW_CONN_ variable of conftest
-    yield TestClient(create_app(engines=engines, targets=lambda: targets, auth_loader=lambda: ()))
+    asked.clear()
+
+    def xcom(tasks: list[tuple[str, str, str]]) -> dict[tuple[str, str], dict[str, int]]:
+        # In place of Airflow's XCom table (the browser test reads the real one): the summaries the
+        # operator returned, for the tasks the page asks about.
+        asked.extend(tasks)
+        return add_up([(d, r, loaded.summaries[r]) for d, r, _t in tasks if r in loaded.summaries])
+
+    app = create_app(engines=engines, targets=lambda: targets, auth_loader=lambda: (), run_summaries=xcom)
+    yield TestClient(app)
     engines.dispose()
+
+
+asked: list[tuple[str, str, str]] = []
 
 
 def sql(postgres_url: str, statement: str) -> list[Any]:
@@ -76,10 +89,29 @@ def test_summary_numbers_are_the_tables_counts(
     flagged = sql(postgres_url, f"SELECT count(*) FROM {s}.faceid_idcard WHERE needs_recapture")[0][0]
     assert data["totals"]["needs_recapture"] == flagged + 2 == 3
     runs = {r["run_id"]: r for r in data["runs"]}
+    assert set(runs) == set(loaded.summaries)
     for run_id, summary in loaded.summaries.items():
-        assert runs[run_id]["loaded"] == summary["loaded"]
-        assert runs[run_id]["failed"] == summary["failed"]
-        assert runs[run_id]["needs_recapture"] == summary["needs_recapture"]
+        for key in ("listed", "loaded", "duplicates", "failed", "ocr_calls", "needs_recapture"):
+            assert runs[run_id][key] == summary[key], (run_id, key)
+    assert sorted(set(asked)) == sorted((DAG_ID, run_id, "ocr") for run_id in loaded.summaries)
+
+
+def test_runs_without_a_readable_xcom_still_show_what_the_tables_say(loaded: LoadedTarget) -> None:
+    targets = parse_targets(json.dumps({"conn_id": POSTGRES_CONN_ID, "schema": loaded.schema}), origin="t")
+
+    def unavailable(tasks: Any) -> Any:
+        raise RuntimeError("no metadata database")
+
+    engines = Engines()
+    app = create_app(
+        engines=engines, targets=lambda: targets, auth_loader=lambda: (), run_summaries=unavailable
+    )
+    with TestClient(app) as client:
+        runs = client.get("/api/summary", params={"days": 7}).json()["runs"]
+        assert {r["listed"] for r in runs} == {None} and sum(r["loaded"] for r in runs) == 6
+        page = client.get("/", params={"days": 7})
+        assert page.status_code == 200 and "<td class='n listed'>–</td>" in page.text
+    engines.dispose()
 
 
 def test_a_range_without_rows_is_empty_not_an_error(client: TestClient) -> None:

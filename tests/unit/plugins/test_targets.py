@@ -43,3 +43,10 @@ def test_bad_targets_name_their_origin_and_the_problem(text: str, message: str) 
     with pytest.raises(TargetConfigError, match=message) as caught:
         parse_targets(text, origin="[faceid] dashboard_targets")
     assert str(caught.value).startswith("[faceid] dashboard_targets")
+
+
+def test_airflow_configuration_is_read_through_its_environment_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AIRFLOW__FACEID__DASHBOARD_TARGETS", '[{"conn_id": "from_env", "table": "cards"}]')
+    assert [t.key for t in configured_targets()] == ["from_env:cards"]
