@@ -25,7 +25,13 @@ import sqlalchemy as sa
 from tests.e2e.airflow_stack import AirflowStack
 from tests.fixtures.faceid_local import FaceIdLocalServer
 from tests.fixtures.postgres import airflow_connection_json
-from tests.integration.plugins.loaded_target import LoadedTarget, faceid_connection_env, load
+from tests.integration.plugins.loaded_target import (
+    XCOM_DAG_ID,
+    LoadedTarget,
+    faceid_connection_env,
+    load,
+    xcom_dag,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -83,6 +89,7 @@ def counts(postgres_url: str, schema: str) -> dict[str, int]:
 def test_the_page_in_chromium_after_an_airflow_login(
     airflow_stack_factory: Callable[..., AirflowStack],
     target: LoadedTarget,
+    faceid_local: FaceIdLocalServer,
     postgres_url: str,
     tmp_path: Path,
 ) -> None:
@@ -90,6 +97,10 @@ def test_the_page_in_chromium_after_an_airflow_login(
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    dag_source, _ = xcom_dag(root=target.folder, postgres_conn_id=POSTGRES_CONN_ID, schema=target.schema)
+    (dags / "faceid_page_xcom.py").write_text(dag_source, encoding="utf-8")
     password = secrets.token_urlsafe(12)
     passwords = tmp_path / "passwords.json"
     passwords.write_text(json.dumps({USER: password}))
@@ -99,8 +110,14 @@ def test_the_page_in_chromium_after_an_airflow_login(
             "core.simple_auth_manager_users": f"{USER}:{ROLE}",
             "core.simple_auth_manager_passwords_file": str(passwords),
         },
-        env={f"AIRFLOW_CONN_{POSTGRES_CONN_ID.upper()}": airflow_connection_json(postgres_url)},
+        env={
+            f"AIRFLOW_CONN_{POSTGRES_CONN_ID.upper()}": airflow_connection_json(postgres_url),
+            **faceid_connection_env(faceid_local),
+        },
+        dags_folder=dags,
     )
+    # A run by Airflow itself, so that its summary is in the metadata database's XCom.
+    stack.cli("dags", "test", XCOM_DAG_ID, timeout=300)
     # The targets as a Variable (the config option is read in tests/unit/plugins/test_targets.py).
     targets = json.dumps([{"conn_id": POSTGRES_CONN_ID, "schema": target.schema}])
     stack.cli("variables", "set", "faceid_dashboard_targets", targets)
@@ -149,6 +166,13 @@ def test_the_page_in_chromium_after_an_airflow_login(
         assert len(queued) == expected["flagged"] + expected["permanent"]
         assert [r.get_attribute("data-kind") for r in queued].count("flagged") == expected["flagged"]
         assert any("number covered.jpg" in r.text and "number_missing" in r.text for r in queued)
+        # The run Airflow made: its listed / duplicates / calls come from its XCom summary.
+        (xcom_run,) = [
+            r for r in driver.find_elements(By.CSS_SELECTOR, "#runs tr.run") if XCOM_DAG_ID in r.text
+        ]
+        cell = lambda name: xcom_run.find_element(By.CSS_SELECTOR, f"td.{name}").text  # noqa: E731
+        assert (cell("listed"), cell("duplicates"), cell("calls")) == ("2", "1", "1")
+        assert xcom_run.get_attribute("data-loaded") == "1"
         text = driver.find_element(By.TAG_NAME, "body").text
         assert not [s for s in target.secrets if s in text]
         csv_href = driver.find_element(By.ID, "csv").get_attribute("href")

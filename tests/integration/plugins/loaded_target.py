@@ -98,3 +98,32 @@ def load(*, root: Path, postgres_conn_id: str, schema: str) -> LoadedTarget:
         }
         summaries[run_id] = operator.execute(context)  # type: ignore[arg-type]
     return LoadedTarget(schema=schema, folder=root, secrets=secrets, summaries=summaries)
+
+
+XCOM_DAG_ID = "faceid_page_xcom"
+
+
+def xcom_dag(*, root: Path, postgres_conn_id: str, schema: str) -> tuple[str, Path]:
+    """A DAG file whose one task loads a third folder: an unused back and a copy of it under another
+    name (listed 2, duplicates 1, one OCR call). Run by Airflow, its summary lands in XCom."""
+    folder = root / "day3"
+    folder.mkdir()
+    back = [p for p in sorted((root / "specimens").glob("*.jpg")) if read_truth(p)["side"] == "back"][2]
+    shutil.copy(back, folder / back.name)
+    shutil.copy(back, folder / "the same back again.jpg")
+    source = f"""
+from airflow.sdk import DAG
+
+from airflow_provider_faceid.operators.faceid import FaceIdOcrToPostgresOperator
+
+with DAG({XCOM_DAG_ID!r}, schedule=None, catchup=False):
+    FaceIdOcrToPostgresOperator(
+        task_id="ocr",
+        source={str(folder)!r},
+        faceid_conn_id={FACEID_CONN_ID!r},
+        postgres_conn_id={postgres_conn_id!r},
+        schema={schema!r},
+        legality=True,
+    )
+"""
+    return source, folder
