@@ -6,7 +6,8 @@ four codes, retryable and permanent, 200 DAG runs), server-side with generate_se
 Then, alternating in the same process, round after round:
 
 - the page (HTML, last 90 days: every chart, the first queue page, the runs) through the real
-  FastAPI app (Airflow's auth left out: it costs the same on any table size),
+  FastAPI app (Airflow's auth left out: it costs the same on any table size; the XCom look-up of
+  the runs' summaries in, against a throwaway, migrated, empty Airflow metadata database),
 - the JSON summary of the same range,
 - the baseline: ``SELECT count(*)`` of the results table and of the failures table.
 
@@ -20,18 +21,28 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
-import sqlalchemy as sa
-from _common import database, fresh_schema
-from fastapi.testclient import TestClient
+# Before Airflow is imported: its configuration is read once, from this AIRFLOW_HOME.
+_HOME = tempfile.TemporaryDirectory(prefix="faceid-page-bench-")
+os.environ["AIRFLOW_HOME"] = _HOME.name
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
-from airflow_provider_faceid.plugins.app import create_app
-from airflow_provider_faceid.plugins.database import Engines
-from airflow_provider_faceid.plugins.targets import Target
-from airflow_provider_faceid.sink import PostgresSink
-from airflow_provider_faceid.sink_schema import SinkNames
+import sqlalchemy as sa  # noqa: E402
+from _common import database, fresh_schema  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+
+from airflow_provider_faceid.plugins.app import create_app  # noqa: E402
+from airflow_provider_faceid.plugins.database import Engines  # noqa: E402
+from airflow_provider_faceid.plugins.targets import Target  # noqa: E402
+from airflow_provider_faceid.sink import PostgresSink  # noqa: E402
+from airflow_provider_faceid.sink_schema import SinkNames  # noqa: E402
 
 FILL_RESULTS = """
 INSERT INTO "{s}".faceid_idcard (image_sha256, side, name, id_card_number, id_card_number_masked,
@@ -74,6 +85,8 @@ def main() -> None:
     parser.add_argument("--failures", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
+    airflow = Path(sys.executable).with_name("airflow")
+    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True)
     with database() as url, fresh_schema(url) as schema:
         engine = sa.create_engine(url, pool_size=2)
         PostgresSink(engine=engine, schema=schema).create_tables()
