@@ -116,6 +116,8 @@ def test_the_page_in_chromium_after_an_airflow_login(
         },
         dags_folder=dags,
     )
+    listed = json.loads(stack.cli("plugins", "--output", "json").stdout)
+    assert "faceid" in [plugin["name"] for plugin in listed]
     # A run by Airflow itself, so that its summary is in the metadata database's XCom.
     stack.cli("dags", "test", XCOM_DAG_ID, timeout=300)
     # The targets as a Variable (the config option is read in tests/unit/plugins/test_targets.py).

@@ -133,6 +133,10 @@ def test_the_recapture_queue_pages_and_its_csv_has_the_same_rows(client: TestCli
     ]
     assert [p[0]["source_uri"] for p in pages[:3]] == [r["source_uri"] for r in whole["rows"]]
     assert pages[3] == []
+    second = client.get("/", params={"days": 7, "offset": 2})
+    assert "3-3 of 3" in second.text and 'class="previous"' in second.text
+    assert 'class="next"' not in second.text
+    assert second.headers["content-security-policy"].endswith("frame-ancestors 'self'")
     answer = client.get("/recapture.csv", params={"days": 7})
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(answer.text)))
