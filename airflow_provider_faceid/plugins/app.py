@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from airflow_provider_faceid.plugins import page, queries
 from airflow_provider_faceid.plugins.auth import route_dependencies
 from airflow_provider_faceid.plugins.database import Engines
+from airflow_provider_faceid.plugins.faceid import URL_PREFIX
 from airflow_provider_faceid.plugins.run_summaries import SUMMARY_KEYS, RunSummaries, from_airflow
 from airflow_provider_faceid.plugins.targets import Target, TargetConfigError, configured_targets
 from airflow_provider_faceid.sink_schema import build_tables
@@ -108,8 +109,8 @@ def create_app(
         except sa.exc.OperationalError as exc:
             log.warning("FaceID page: database of %s unreachable: %s", target.key, type(exc).__name__)
             raise PageError(
-                f"target {target.key}: the database of connection {target.conn_id!r} cannot be reached "
-                "(down, or refusing connections); try again later",
+                f"target {target.key}: the database of connection {target.conn_id!r} "
+                f"{_refusal(exc)}; try again later",
                 status_code=503,
             ) from None
         except sa.exc.DBAPIError as exc:
@@ -227,7 +228,10 @@ def create_app(
         end: dt.date | None = None,
         offset: int = Query(0, ge=0, le=queries.MAX_OFFSET),
     ) -> HTMLResponse:
-        base = request.scope.get("root_path", "").rstrip("/") + "/"
+        root = request.scope.get("root_path", "").rstrip("/")
+        base = root + "/"
+        # Airflow serves its UI from the path its api-server mounts this app under (base_url's path).
+        ui_base = root.removesuffix(URL_PREFIX)
         chosen, available = pick(target)
         span = span_of(days, start, end)
         chosen_days = None if start or end else days or DEFAULT_DAYS
@@ -261,8 +265,19 @@ def create_app(
                 queue=queue,
                 query=query,
                 base=base,
+                ui_base=ui_base,
             )
         )
 
     app.include_router(router)
     return app
+
+
+def _refusal(exc: sa.exc.OperationalError) -> str:
+    """What the server said, in words of ours: its message may quote the host, user or database."""
+    text = str(exc.orig)
+    if "does not exist" in text:
+        return "refused the connection: the database (or role) does not exist"
+    if "password authentication failed" in text or "no pg_hba.conf entry" in text:
+        return "refused the connection's credentials"
+    return "cannot be reached (down, or refusing connections)"

@@ -86,7 +86,9 @@ def dashboard(
     queue: Mapping[str, Any],
     query: Mapping[str, str],
     base: str,
+    ui_base: str,
 ) -> str:
+    """``base`` is the page's own URL path, ``ui_base`` the path of Airflow's UI (DAG run links)."""
     totals = data["totals"]
     body = [head]
     span = data["range"]
@@ -131,8 +133,8 @@ def dashboard(
     else:
         body.append('<p class="empty">No image in this range was loaded with legality=True.</p>')
     body.append("</section></div>")
-    body.append(_queue(queue, query=query, base=base))
-    body.append(_runs(data["runs"]))
+    body.append(_queue(queue, query=query, base=base, ui_base=ui_base))
+    body.append(_runs(data["runs"], ui_base=ui_base))
     return document("FaceID", "".join(body))
 
 
@@ -149,7 +151,7 @@ def _code_table(by_code: Mapping[str, Mapping[bool, int]]) -> str:
     )
 
 
-def _queue(queue: Mapping[str, Any], *, query: Mapping[str, str], base: str) -> str:
+def _queue(queue: Mapping[str, Any], *, query: Mapping[str, str], base: str, ui_base: str) -> str:
     total, offset, limit = queue["total"], queue["offset"], queue["limit"]
     csv_link = f"{base}recapture.csv?{urlencode(query)}"
     out = [
@@ -164,11 +166,12 @@ def _queue(queue: Mapping[str, Any], *, query: Mapping[str, str], base: str) -> 
         "<th>reason</th><th>DAG run</th></tr>"
     )
     for row in queue["rows"]:
+        run = _run_link(ui_base, row["dag_id"], row["run_id"])
         out.append(
             f'<tr class="queued" data-kind="{row["kind"]}"><td>{escape(row["at"][:19])}</td>'
             f"<td>{escape(row['side'] or '')}</td><td>{escape(row['name_masked'])}</td>"
             f"<td>{escape(row['number_masked'])}</td><td>{escape(row['source_uri'])}</td>"
-            f"<td>{escape(row['reason'])}</td><td>{_run_link(row['dag_id'], row['run_id'])}</td></tr>"
+            f"<td>{escape(row['reason'])}</td><td>{run}</td></tr>"
         )
     out.append("</table>")
     pages = []
@@ -186,15 +189,15 @@ def _page_link(base: str, query: Mapping[str, str], offset: int, text: str) -> s
     return f'<a class="{text}" href="{escape(href)}">{text}</a>'
 
 
-def _run_link(dag_id: str | None, run_id: str | None) -> str:
+def _run_link(ui_base: str, dag_id: str | None, run_id: str | None) -> str:
     if not dag_id or not run_id:
         return escape(run_id or "")
     # The Airflow UI around this frame: _top leaves the frame for the run's own page.
-    href = f"/dags/{quote(dag_id, safe='')}/runs/{quote(run_id, safe='')}"
+    href = f"{ui_base}/dags/{quote(dag_id, safe='')}/runs/{quote(run_id, safe='')}"
     return f'<a href="{escape(href)}" target="_top">{escape(run_id)}</a>'
 
 
-def _runs(runs: Sequence[Mapping[str, Any]]) -> str:
+def _runs(runs: Sequence[Mapping[str, Any]], *, ui_base: str) -> str:
     if not runs:
         return "<h2>DAG runs</h2><p class='empty'>No DAG run wrote rows in this range.</p>"
     head = (
@@ -204,7 +207,7 @@ def _runs(runs: Sequence[Mapping[str, Any]]) -> str:
     rows = "".join(
         f"<tr class='run' data-run='{escape(r['run_id'] or '')}' data-loaded='{r['loaded']}' "
         f"data-failed='{r['failed']}'>"
-        f"<td>{escape(r['dag_id'] or '')}</td><td>{_run_link(r['dag_id'], r['run_id'])}</td>"
+        f"<td>{escape(r['dag_id'] or '')}</td><td>{_run_link(ui_base, r['dag_id'], r['run_id'])}</td>"
         f"<td class='n listed'>{_maybe(r.get('listed'))}</td><td class='n'>{r['loaded']}</td>"
         f"<td class='n duplicates'>{_maybe(r.get('duplicates'))}</td><td class='n'>{r['failed']}</td>"
         f"<td class='n calls'>{_maybe(r.get('ocr_calls'))}</td><td class='n'>{r['needs_recapture']}</td>"

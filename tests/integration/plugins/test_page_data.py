@@ -133,6 +133,8 @@ def test_the_recapture_queue_pages_and_its_csv_has_the_same_rows(client: TestCli
     ]
     assert [p[0]["source_uri"] for p in pages[:3]] == [r["source_uri"] for r in whole["rows"]]
     assert pages[3] == []
+    first = client.get("/", params={"days": 7}).text
+    assert f'href="/dags/{DAG_ID}/runs/manual__page_2" target="_top"' in first  # Airflow's run page
     second = client.get("/", params={"days": 7, "offset": 2})
     assert "3-3 of 3" in second.text and 'class="previous"' in second.text
     assert 'class="next"' not in second.text
@@ -164,7 +166,7 @@ def test_no_full_name_number_or_address_is_ever_shown(client: TestClient, loaded
 
 
 def test_missing_tables_and_a_database_that_is_down_give_messages(
-    client: TestClient, loaded: LoadedTarget
+    client: TestClient, loaded: LoadedTarget, postgres_url: str
 ) -> None:
     missing = f"{POSTGRES_CONN_ID}:nowhere.faceid_idcard"
     page = client.get("/", params={"target": missing})
@@ -178,3 +180,9 @@ def test_missing_tables_and_a_database_that_is_down_give_messages(
     page = app.get("/")
     assert page.status_code == 503 and "cannot be reached" in page.text and "Traceback" not in page.text
     assert app.get("/api/summary").json()["detail"].endswith("try again later")
+
+    elsewhere = postgres_url.rsplit("/", 1)[0] + "/faceid_no_such_db"
+    no_database = Engines(lambda _conn: sa.create_engine(elsewhere))
+    app = TestClient(create_app(engines=no_database, targets=lambda: down, auth_loader=lambda: ()))
+    assert "the database (or role) does not exist" in app.get("/api/summary").json()["detail"]
+    assert "faceid_no_such_db" not in app.get("/").text
