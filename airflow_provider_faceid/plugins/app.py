@@ -123,6 +123,12 @@ def create_app(
         except PageError:
             raise
         except Exception as exc:
+            if type(exc).__name__ == "AirflowNotFoundException":  # core's and the SDK's class alike
+                raise PageError(
+                    f"target {target.key}: Airflow has no connection {target.conn_id!r}; define it "
+                    "(Admin > Connections) or change the targets",
+                    status_code=404,
+                ) from None
             # e.g. the Airflow connection is not defined: say which, keep details in the server log.
             log.exception("FaceID page: reading %s failed", target.key)
             raise PageError(

@@ -186,3 +186,13 @@ def test_missing_tables_and_a_database_that_is_down_give_messages(
     app = TestClient(create_app(engines=no_database, targets=lambda: down, auth_loader=lambda: ()))
     assert "the database (or role) does not exist" in app.get("/api/summary").json()["detail"]
     assert "faceid_no_such_db" not in app.get("/").text
+
+
+def test_an_undefined_connection_is_named() -> None:
+    targets = parse_targets('[{"conn_id": "faceid_page_undefined"}]', origin="test")
+    app = TestClient(create_app(targets=lambda: targets, auth_loader=lambda: ()))
+    answer = app.get("/api/summary")
+    assert answer.status_code == 404
+    assert "Airflow has no connection 'faceid_page_undefined'" in answer.json()["detail"]
+    page = app.get("/")
+    assert page.status_code == 200 and "Admin &gt; Connections" in page.text
