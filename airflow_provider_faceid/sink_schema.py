@@ -1,4 +1,4 @@
-"""Names, tables and DDL of the Postgres sink (schema version 2), and the migrations between versions.
+"""Names, tables and DDL of the Postgres sink (schema version 3), and the migrations between versions.
 
 The tables are SQLAlchemy Core objects: one definition gives the DDL, the statements of the sink and the
 column lists of COPY, so they cannot drift apart. Every identifier a user can choose is checked against
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql import quoted_name
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the table layout this code writes. Bump it with a migration step, never silently."""
 
 IDENTIFIER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
@@ -34,6 +34,11 @@ _INDEX_SUFFIXES = {
     "run": "_run_idx",
     # Short on purpose: with "_document_number_idx" the longest table name would drop below 45.
     "document_number": "_doc_number_idx",
+    "recapture": "_recapture_idx",
+    # On the failures table, named after the results table: a custom failures_table may be 63 long.
+    "failure_last_seen": "_fail_seen_idx",
+    "failure_permanent": "_fail_perm_idx",
+    "failure_run": "_fail_run_idx",
 }
 
 
@@ -232,6 +237,7 @@ def build_tables(names: SinkNames) -> SinkTables:
         schema=schema,
     )
     documents, document_history = _document_tables(names, metadata, schema)
+    _page_indexes(names, results, failures)
     tables = SinkTables(
         names=names,
         metadata=metadata,
@@ -319,6 +325,40 @@ def _document_tables(
     return documents, history
 
 
+def _page_index_names(names: SinkNames) -> tuple[str, str, str, str]:
+    return (
+        names.index_name("failure_last_seen"),
+        names.index_name("recapture"),
+        names.index_name("failure_permanent"),
+        names.index_name("failure_run"),
+    )
+
+
+def _page_indexes(names: SinkNames, results: sa.Table, failures: sa.Table) -> None:
+    """Version 3: what the FaceID page's bounded queries range over (airflow_provider_faceid.plugins).
+
+    Failures by the day they were last seen and by DAG run (as the results already are), and the
+    re-capture queue (flagged results, permanent failures) newest first; partial, so that writing
+    clean rows does not maintain them.
+    """
+    last_seen, recapture, permanent, run = _page_index_names(names)
+    sa.Index(_q(last_seen), failures.c.last_seen)
+    sa.Index(_q(recapture), results.c.loaded_at, postgresql_where=results.c.needs_recapture.is_(True))
+    sa.Index(_q(permanent), failures.c.last_seen, postgresql_where=failures.c.retryable.is_(False))
+    sa.Index(_q(run), failures.c.dag_id, failures.c.run_id)
+
+
+def _migrate_2_to_3(tables: SinkTables, dialect: sa.Dialect) -> list[str]:
+    """Only the indexes of :func:`_page_indexes` (the page reads; nothing else changed)."""
+    wanted = set(_page_index_names(tables.names))
+    return [
+        str(sa.schema.CreateIndex(index, if_not_exists=True).compile(dialect=dialect))
+        for table in (tables.results, tables.failures)
+        for index in sorted(table.indexes, key=lambda i: str(i.name))
+        if str(index.name) in wanted
+    ]
+
+
 # Steps from version N to N + 1, run in order inside create_tables' transaction. A step only adds
 # (columns, tables): the CREATE ... IF NOT EXISTS statements that follow make the new tables.
 _MIGRATIONS: dict[int, Callable[[SinkTables, sa.Dialect], list[str]]] = {
@@ -326,6 +366,7 @@ _MIGRATIONS: dict[int, Callable[[SinkTables, sa.Dialect], list[str]]] = {
         f"ALTER TABLE {dialect.identifier_preparer.format_table(tables.results)} "
         'ADD COLUMN IF NOT EXISTS "document_key" TEXT'
     ],
+    2: _migrate_2_to_3,
 }
 
 

@@ -4,7 +4,8 @@
 #     and OCR-B digits) and, only when no PostgreSQL server is installed, postgresql (tests and the demo start
 #     a throwaway cluster from its binaries when no server answers on 127.0.0.1:5432) and
 #     redis-server when missing (the Celery scale-out tests start a throwaway broker), and curl
-#     when missing (the contract tests run the API document's curl example),
+#     when missing (the contract tests run the API document's curl example), chromium and
+#     chromium-driver when missing (the FaceID page's browser test),
 #   - a virtualenv in .venv with this project installed from the committed pins (constraints.txt).
 # Re-running it is cheap: each step is skipped when already done.
 set -euo pipefail
@@ -20,6 +21,9 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
 fi
 # The scale-out tests start a throwaway Redis broker on a free port.
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# The FaceID page's browser test drives Debian's chromium headless through its chromedriver.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 # The API contract tests run the API document's own curl example.
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then

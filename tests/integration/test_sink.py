@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from airflow_provider_faceid import sink as sink_module
 from airflow_provider_faceid.sink import (
+    SCHEMA_VERSION,
     PostgresSink,
     SchemaVersionError,
     SinkWriteError,
@@ -134,7 +135,7 @@ def test_create_tables_twice_is_fine_and_makes_tables_indexes_and_version(
         "faceid_idcard_doc_number_idx",
     } <= indexes
     assert "faceid_idcard_side_idx" not in indexes
-    assert sink.schema_version() == 2
+    assert sink.schema_version() == SCHEMA_VERSION
     assert fetch(pg_engine, f'SELECT count(*) FROM "{pg_schema}".faceid_idcard_meta')[0][0] == 1
 
 
@@ -187,7 +188,7 @@ def test_concurrent_create_tables_from_threads_does_not_race(pg_engine: sa.Engin
             t.join(timeout=60)
         assert errors == []
         assert len(tables_in(pg_engine, pg_schema + "_race")) == 6
-        assert PostgresSink(engine=pg_engine, schema=pg_schema + "_race").schema_version() == 2
+        assert PostgresSink(engine=pg_engine, schema=pg_schema + "_race").schema_version() == SCHEMA_VERSION
     finally:
         with pg_engine.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{pg_schema}_race" CASCADE')
@@ -195,8 +196,12 @@ def test_concurrent_create_tables_from_threads_does_not_race(pg_engine: sa.Engin
 
 def test_newer_schema_version_is_refused(sink: PostgresSink, pg_engine: sa.Engine, pg_schema: str) -> None:
     with pg_engine.begin() as conn:
-        conn.exec_driver_sql(f'UPDATE "{pg_schema}".faceid_idcard_meta SET schema_version = 3')
-    with pytest.raises(SchemaVersionError, match="schema version 3, newer than 2"):
+        conn.exec_driver_sql(
+            f'UPDATE "{pg_schema}".faceid_idcard_meta SET schema_version = {SCHEMA_VERSION + 1}'
+        )
+    with pytest.raises(
+        SchemaVersionError, match=f"schema version {SCHEMA_VERSION + 1}, newer than {SCHEMA_VERSION}"
+    ):
         PostgresSink(engine=pg_engine, schema=pg_schema).create_tables()
     with pytest.raises(SchemaVersionError, match="newer"):
         PostgresSink(engine=pg_engine, schema=pg_schema).write_batch(results=[result_row("a")])
@@ -213,11 +218,11 @@ def test_version_1_tables_are_migrated_in_place(pg_engine: sa.Engine, pg_schema:
         conn.exec_driver_sql(f'DROP TABLE "{pg_schema}".faceid_idcard_document')
         conn.exec_driver_sql(f'DROP TABLE "{pg_schema}".faceid_idcard_document_history')
         conn.exec_driver_sql(f'UPDATE "{pg_schema}".faceid_idcard_meta SET schema_version = 1')
-    with pytest.raises(SchemaVersionError, match="older than 2: call create_tables"):
+    with pytest.raises(SchemaVersionError, match=f"older than {SCHEMA_VERSION}: call create_tables"):
         PostgresSink(engine=pg_engine, schema=pg_schema).write_batch(results=[result_row("b")])
     migrated = PostgresSink(engine=pg_engine, schema=pg_schema)
     migrated.create_tables()
-    assert migrated.schema_version() == 2
+    assert migrated.schema_version() == SCHEMA_VERSION
     assert {"faceid_idcard_document", "faceid_idcard_document_history"} <= tables_in(pg_engine, pg_schema)
     migrated.write_batch(results=[{**result_row("b"), "document_key": "doc-b"}])
     keys = fetch(pg_engine, f'SELECT document_key FROM "{pg_schema}".faceid_idcard ORDER BY document_key')
@@ -604,3 +609,24 @@ def test_a_digest_inserted_concurrently_after_the_probe_falls_back_to_the_upsert
     assert (counts.results_inserted, counts.results_updated, counts.sources) == (1, 1, 2)
     rows = fetch(pg_engine, f'SELECT image_sha256, name FROM "{pg_schema}".faceid_idcard ORDER BY 1')
     assert rows == sorted([(sha("a"), "王五"), (sha("b"), "张三")])
+
+
+def test_version_2_tables_get_the_page_indexes(pg_engine: sa.Engine, pg_schema: str) -> None:
+    sink = PostgresSink(engine=pg_engine, schema=pg_schema)
+    sink.create_tables()
+    page_indexes = {
+        "faceid_idcard_fail_seen_idx",
+        "faceid_idcard_recapture_idx",
+        "faceid_idcard_fail_perm_idx",
+        "faceid_idcard_fail_run_idx",
+    }
+    with pg_engine.begin() as conn:
+        for name in page_indexes:
+            conn.exec_driver_sql(f'DROP INDEX "{pg_schema}"."{name}"')
+        conn.exec_driver_sql(f'UPDATE "{pg_schema}".faceid_idcard_meta SET schema_version = 2')
+    statements = sink_module.migration_statements(sink.tables, 2)
+    assert len(statements) == 4 and all(s.startswith("CREATE INDEX IF NOT EXISTS") for s in statements)
+    PostgresSink(engine=pg_engine, schema=pg_schema).create_tables()
+    found = fetch(pg_engine, f"SELECT indexname FROM pg_indexes WHERE schemaname = '{pg_schema}'")
+    assert page_indexes <= {name for (name,) in found}
+    assert PostgresSink(engine=pg_engine, schema=pg_schema).schema_version() == 3

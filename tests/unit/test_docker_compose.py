@@ -188,6 +188,19 @@ def test_airflow_runs_the_celery_executor_with_one_configuration(services: dict[
     assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("SimpleAuthManager")
 
 
+def test_the_faceid_page_reads_the_tables_the_example_dags_write(services: dict[str, dict[str, Any]]) -> None:
+    from airflow_provider_faceid.plugins.targets import parse_targets
+
+    text = environment(services["airflow-apiserver"])["AIRFLOW__FACEID__DASHBOARD_TARGETS"]
+    keys = {t.key for t in parse_targets(text, origin="docker-compose.yaml")}
+    written = set()
+    for dag_file in (ROOT / "dags").glob("*.py"):
+        source = dag_file.read_text(encoding="utf-8")
+        for conn_id, table in re.findall(r'postgres_conn_id="([^"]+)",\s*table="([^"]+)"', source):
+            written.add(f"{conn_id}:{table}")
+    assert written and written <= keys
+
+
 def test_dags_are_mounted_into_every_airflow_service(services: dict[str, dict[str, Any]]) -> None:
     for name in [*AIRFLOW_SERVICES, "airflow-init"]:
         assert mounts(services[name]).get("/opt/airflow/dags") == str(ROOT / "dags"), name
