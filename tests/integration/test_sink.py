@@ -122,7 +122,11 @@ def test_create_tables_twice_is_fine_and_makes_tables_indexes_and_version(
         "faceid_idcard_meta",
         "faceid_idcard_document",
         "faceid_idcard_document_history",
+        "faceid_idcard_erasure",
+        "faceid_idcard_tombstone",
     }
+    views = fetch(pg_engine, "SELECT viewname FROM pg_views WHERE schemaname = :s", s=pg_schema)
+    assert views == [("faceid_idcard_masked",)]
     indexes = {
         r[0] for r in fetch(pg_engine, "SELECT indexname FROM pg_indexes WHERE schemaname = :s", s=pg_schema)
     }
@@ -134,7 +138,7 @@ def test_create_tables_twice_is_fine_and_makes_tables_indexes_and_version(
         "faceid_idcard_doc_number_idx",
     } <= indexes
     assert "faceid_idcard_side_idx" not in indexes
-    assert sink.schema_version() == 2
+    assert sink.schema_version() == 3
     assert fetch(pg_engine, f'SELECT count(*) FROM "{pg_schema}".faceid_idcard_meta')[0][0] == 1
 
 
@@ -152,6 +156,8 @@ def test_create_tables_creates_a_missing_schema_and_honours_custom_names(
             "Cards_meta",
             "Cards_document",
             "Cards_document_history",
+            "Cards_erasure",
+            "Cards_tombstone",
         }
     finally:
         with pg_engine.begin() as conn:
@@ -186,8 +192,8 @@ def test_concurrent_create_tables_from_threads_does_not_race(pg_engine: sa.Engin
         for t in threads:
             t.join(timeout=60)
         assert errors == []
-        assert len(tables_in(pg_engine, pg_schema + "_race")) == 6
-        assert PostgresSink(engine=pg_engine, schema=pg_schema + "_race").schema_version() == 2
+        assert len(tables_in(pg_engine, pg_schema + "_race")) == 8
+        assert PostgresSink(engine=pg_engine, schema=pg_schema + "_race").schema_version() == 3
     finally:
         with pg_engine.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{pg_schema}_race" CASCADE')
@@ -195,8 +201,8 @@ def test_concurrent_create_tables_from_threads_does_not_race(pg_engine: sa.Engin
 
 def test_newer_schema_version_is_refused(sink: PostgresSink, pg_engine: sa.Engine, pg_schema: str) -> None:
     with pg_engine.begin() as conn:
-        conn.exec_driver_sql(f'UPDATE "{pg_schema}".faceid_idcard_meta SET schema_version = 3')
-    with pytest.raises(SchemaVersionError, match="schema version 3, newer than 2"):
+        conn.exec_driver_sql(f'UPDATE "{pg_schema}".faceid_idcard_meta SET schema_version = 4')
+    with pytest.raises(SchemaVersionError, match="schema version 4, newer than 3"):
         PostgresSink(engine=pg_engine, schema=pg_schema).create_tables()
     with pytest.raises(SchemaVersionError, match="newer"):
         PostgresSink(engine=pg_engine, schema=pg_schema).write_batch(results=[result_row("a")])
@@ -207,21 +213,47 @@ def test_version_1_tables_are_migrated_in_place(pg_engine: sa.Engine, pg_schema:
     sink = PostgresSink(engine=pg_engine, schema=pg_schema)
     sink.create_tables()
     sink.write_batch(results=[result_row("a")])
-    # Back to the version 1 layout: no document_key column, no document tables.
+    # Back to the version 1 layout: no document_key column, no document tables (nor the view).
     with pg_engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP VIEW "{pg_schema}".faceid_idcard_masked')
         conn.exec_driver_sql(f'ALTER TABLE "{pg_schema}".faceid_idcard DROP COLUMN document_key')
         conn.exec_driver_sql(f'DROP TABLE "{pg_schema}".faceid_idcard_document')
         conn.exec_driver_sql(f'DROP TABLE "{pg_schema}".faceid_idcard_document_history')
         conn.exec_driver_sql(f'UPDATE "{pg_schema}".faceid_idcard_meta SET schema_version = 1')
-    with pytest.raises(SchemaVersionError, match="older than 2: call create_tables"):
+    with pytest.raises(SchemaVersionError, match="version 1, older than 3: call create_tables"):
         PostgresSink(engine=pg_engine, schema=pg_schema).write_batch(results=[result_row("b")])
     migrated = PostgresSink(engine=pg_engine, schema=pg_schema)
     migrated.create_tables()
-    assert migrated.schema_version() == 2
+    assert migrated.schema_version() == 3
     assert {"faceid_idcard_document", "faceid_idcard_document_history"} <= tables_in(pg_engine, pg_schema)
     migrated.write_batch(results=[{**result_row("b"), "document_key": "doc-b"}])
     keys = fetch(pg_engine, f'SELECT document_key FROM "{pg_schema}".faceid_idcard ORDER BY document_key')
     assert keys == [("doc-b",), (None,)]
+
+
+def test_version_2_tables_are_migrated_in_place(pg_engine: sa.Engine, pg_schema: str) -> None:
+    sink = PostgresSink(engine=pg_engine, schema=pg_schema)
+    sink.create_tables()
+    sink.write_batch(results=[result_row("a")])
+    # Back to the version 2 layout: no personal-data columns, tables or view.
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP VIEW "{pg_schema}".faceid_idcard_masked')
+        for column in ("name_masked", "address_masked", "id_card_number_encrypted"):
+            conn.exec_driver_sql(f'ALTER TABLE "{pg_schema}".faceid_idcard DROP COLUMN {column}')
+        conn.exec_driver_sql(
+            f'ALTER TABLE "{pg_schema}".faceid_idcard_document DROP COLUMN id_card_number_encrypted'
+        )
+        conn.exec_driver_sql(f'DROP TABLE "{pg_schema}".faceid_idcard_erasure')
+        conn.exec_driver_sql(f'DROP TABLE "{pg_schema}".faceid_idcard_tombstone')
+        conn.exec_driver_sql(f'UPDATE "{pg_schema}".faceid_idcard_meta SET schema_version = 2')
+    migrated = PostgresSink(engine=pg_engine, schema=pg_schema)
+    migrated.create_tables()
+    assert migrated.schema_version() == 3
+    assert {"faceid_idcard_erasure", "faceid_idcard_tombstone"} <= tables_in(pg_engine, pg_schema)
+    # The row of version 2 shows in the masked view with the masks computed in SQL, as in the logs.
+    masked = fetch(pg_engine, f'SELECT name, address, name_masked FROM "{pg_schema}".faceid_idcard_masked')
+    assert masked == [("张**", "北京市海**", None)]
+    migrated.write_batch(results=[{**result_row("b"), "name_masked": "李**"}])
 
 
 def test_write_before_create_tables_says_what_to_do(pg_engine: sa.Engine, pg_schema: str) -> None:

@@ -1,0 +1,208 @@
+"""The personal-data lifecycle through the operators, against faceid-local and a real PostgreSQL.
+
+Two holders, front and back each, rendered once for the module; the session's faceid-local reads
+them (and replays the answers for later loads of the same bytes, so the counters below count
+requests, not OCR work).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import random
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from airflow_provider_faceid.fieldcrypt import ENCRYPTED_COLUMNS, FieldCipher, decrypt_row, is_envelope
+from airflow_provider_faceid.local.specimens.documents import write_side
+from airflow_provider_faceid.local.specimens.person import Person, random_person
+from airflow_provider_faceid.privacy import mask_address, mask_name, mask_number
+from tests.fixtures.faceid_local import FaceIdLocalServer
+from tests.integration.operators.test_faceid_operator import context, faceid_connection, make_operator, rows
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+ENCRYPTION_KEY = "field-key-for-tests-0123456789"
+HMAC_KEY = "hmac-key-for-tests"
+TABLES = (
+    "faceid_idcard",
+    "faceid_idcard_source",
+    "faceid_idcard_failure",
+    "faceid_idcard_document",
+    "faceid_idcard_document_history",
+    "faceid_idcard_meta",
+    "faceid_idcard_erasure",
+    "faceid_idcard_tombstone",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Holder:
+    person: Person
+    front: Path
+    back: Path
+
+
+@pytest.fixture(scope="module")
+def holders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Holder, Holder]:
+    out = tmp_path_factory.mktemp("personal-data-cards")
+    made = []
+    for tag in ("a", "b"):
+        person = random_person(random.Random(f"personal-data-{tag}"))
+        front = write_side(person, "front", out / f"{tag}-front.jpg", seed=11)
+        back = write_side(person, "back", out / f"{tag}-back.jpg", seed=11)
+        made.append(Holder(person, front, back))
+    return made[0], made[1]
+
+
+def stage(folder: Path, holders: tuple[Holder, ...]) -> Path:
+    """One sub-folder per holder (pair_by="folder"), images only (the truth files stay out)."""
+    for i, holder in enumerate(holders):
+        doc = folder / f"doc-{i}"
+        doc.mkdir(parents=True, exist_ok=True)
+        shutil.copy(holder.front, doc / "front.jpg")
+        shutil.copy(holder.back, doc / "back.jpg")
+    return folder
+
+
+def keys(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setenv("AIRFLOW_VAR_FACEID_FIELD_KEY", ENCRYPTION_KEY)
+    monkeypatch.setenv("AIRFLOW_VAR_FACEID_HMAC_KEY", HMAC_KEY)
+    return {
+        "id_number_storage": "hmac",
+        "hmac_key_variable": "faceid_hmac_key",
+        "encrypt_fields": True,
+        "encryption_key_variable": "faceid_field_key",
+        "pair_by": "folder",
+    }
+
+
+def requests_made(server: FaceIdLocalServer) -> int:
+    return sum(server.counters()["requests_by_status"].values())
+
+
+def clear_values(holders: tuple[Holder, ...]) -> list[str]:
+    return [v for h in holders for v in (h.person.name, h.person.address, h.person.id_card_number)]
+
+
+def dump_without_encrypted_columns(engine: sa.Engine, schema: str) -> str:
+    """Every row of every table as text, the encrypted columns left out."""
+    dumped = []
+    for table in TABLES:
+        for row in rows(engine, schema, table):
+            if table in ("faceid_idcard", "faceid_idcard_document"):
+                for column in ENCRYPTED_COLUMNS:
+                    assert row.get(column) is None or is_envelope(row[column]), f"{table}.{column} in clear"
+                    row.pop(column, None)
+            dumped.append(json.dumps(row, ensure_ascii=False, default=str))
+    return "\n".join(dumped)
+
+
+def test_encrypted_load_decrypts_through_the_helper_and_leaves_nothing_in_clear(
+    monkeypatch: pytest.MonkeyPatch,
+    faceid_local: FaceIdLocalServer,
+    postgres_conn_id: str,
+    pg_schema: str,
+    pg_engine: sa.Engine,
+    holders: tuple[Holder, Holder],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    faceid_connection(monkeypatch, faceid_local)
+    folder = stage(tmp_path / "scans", holders)
+    with caplog.at_level(logging.DEBUG):
+        summary = make_operator(postgres_conn_id, pg_schema, folder, **keys(monkeypatch)).execute(context())
+    assert summary["loaded"] == 4 and summary["failed"] == 0
+
+    fronts = [r for r in rows(pg_engine, pg_schema, "faceid_idcard") if r["side"] == "front"]
+    assert len(fronts) == 2
+    cipher = FieldCipher(ENCRYPTION_KEY)
+    read = {}
+    for row in fronts:
+        assert all(is_envelope(row[c]) for c in ENCRYPTED_COLUMNS)
+        assert len(row["id_card_number"]) == 64  # the HMAC stays the join key
+        clear = decrypt_row(row, cipher)
+        read[clear["id_card_number_encrypted"]] = clear
+        assert row["name_masked"] == mask_name(clear["name"])
+        assert row["address_masked"] == mask_address(clear["address"])
+    for holder in holders:
+        clear = read[holder.person.id_card_number]
+        assert clear["name"] == holder.person.name
+    documents = rows(pg_engine, pg_schema, "faceid_idcard_document")
+    assert {d["status"] for d in documents} == {"complete"}
+    assert {decrypt_row(d, cipher)["id_card_number_encrypted"] for d in documents} == set(read)
+
+    # What was read, and what is printed on the cards, appears nowhere in clear: not in any column
+    # but the encrypted ones, not in the task log, the summary or the server's log.
+    secrets_ = clear_values(holders) + [v for c in read.values() for v in (c["name"], c["address"])]
+    stored = dump_without_encrypted_columns(pg_engine, pg_schema)
+    captured = capsys.readouterr()
+    logs = (
+        caplog.text
+        + captured.out
+        + captured.err
+        + faceid_local.log()
+        + json.dumps(summary, ensure_ascii=False)
+    )
+    assert [s for s in secrets_ if s in stored] == []
+    assert [s for s in secrets_ if s in logs] == []
+    assert ENCRYPTION_KEY not in logs and HMAC_KEY not in logs
+
+
+def test_an_analyst_role_with_only_the_view_reads_masked_rows(
+    monkeypatch: pytest.MonkeyPatch,
+    faceid_local: FaceIdLocalServer,
+    postgres_conn_id: str,
+    postgres_url: str,
+    pg_schema: str,
+    holders: tuple[Holder, Holder],
+    tmp_path: Path,
+) -> None:
+    faceid_connection(monkeypatch, faceid_local)
+    folder = stage(tmp_path / "scans", holders[:1])
+    # Without encryption: the view must mask clear values too.
+    make_operator(postgres_conn_id, pg_schema, folder).execute(context())
+
+    role = f"faceid_analyst_{secrets.token_hex(4)}"
+    admin = sa.create_engine(postgres_url, poolclass=sa.NullPool)
+    with admin.begin() as conn:
+        # The README's recipe: the analyst gets the view, not the table.
+        conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
+        conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA "{pg_schema}" TO "{role}"')
+        conn.exec_driver_sql(f'GRANT SELECT ON "{pg_schema}".faceid_idcard_masked TO "{role}"')
+    analyst = sa.create_engine(
+        make_url(postgres_url).set(username=role, password=None), poolclass=sa.NullPool
+    )
+    try:
+        with analyst.connect() as conn:
+            masked = [
+                dict(r._mapping)
+                for r in conn.execute(sa.text(f'SELECT * FROM "{pg_schema}".faceid_idcard_masked'))
+            ]
+        with pytest.raises(sa.exc.ProgrammingError) as refused, analyst.connect() as conn:
+            conn.execute(sa.text(f'SELECT name FROM "{pg_schema}".faceid_idcard'))
+        assert isinstance(refused.value.orig, psycopg.errors.InsufficientPrivilege)
+    finally:
+        analyst.dispose()
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP OWNED BY "{role}"')
+            conn.exec_driver_sql(f'DROP ROLE "{role}"')
+        admin.dispose()
+
+    person = holders[0].person
+    (front,) = [r for r in masked if r["side"] == "front"]
+    assert front["name"] == mask_name(person.name) and front["name"] != person.name
+    assert front["address"] == mask_address(person.address)
+    assert front["id_card_number"] == mask_number(person.id_card_number)
+    assert front["id_card_number_encrypted"] is None
+    text = json.dumps(masked, ensure_ascii=False, default=str)
+    assert [s for s in clear_values(holders[:1]) if s in text] == []
