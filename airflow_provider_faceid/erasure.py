@@ -41,6 +41,7 @@ class ErasureReport:
     images_erased: int
     rows_deleted: dict[str, int]
     objects: tuple[str, ...]
+    digests: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -202,6 +203,7 @@ def erase(
         images_erased=len(digests),
         rows_deleted=deleted,
         objects=tuple(objects),
+        digests=tuple(digests),
     )
 
 

@@ -14,6 +14,7 @@ import random
 import secrets
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import psycopg
@@ -24,6 +25,7 @@ from sqlalchemy.engine import make_url
 from airflow_provider_faceid.fieldcrypt import ENCRYPTED_COLUMNS, FieldCipher, decrypt_row, is_envelope
 from airflow_provider_faceid.local.specimens.documents import write_side
 from airflow_provider_faceid.local.specimens.person import Person, random_person
+from airflow_provider_faceid.operators.lifecycle import FaceIdEraseOperator
 from airflow_provider_faceid.privacy import mask_address, mask_name, mask_number
 from tests.fixtures.faceid_local import FaceIdLocalServer
 from tests.integration.operators.test_faceid_operator import context, faceid_connection, make_operator, rows
@@ -206,3 +208,121 @@ def test_an_analyst_role_with_only_the_view_reads_masked_rows(
     assert front["id_card_number_encrypted"] is None
     text = json.dumps(masked, ensure_ascii=False, default=str)
     assert [s for s in clear_values(holders[:1]) if s in text] == []
+
+
+def erase_context(key: str, run_id: str = "erase__1") -> dict[str, Any]:
+    ctx = context(run_id)
+    ctx["dag_run"] = SimpleNamespace(run_id=run_id, conf={"key": key})
+    return ctx
+
+
+def by_table(engine: sa.Engine, schema: str) -> dict[str, list[dict[str, Any]]]:
+    return {t: rows(engine, schema, t) for t in TABLES}
+
+
+def test_erasure_by_number_with_hmac_then_a_rerun_makes_no_call_and_records_erased(
+    monkeypatch: pytest.MonkeyPatch,
+    faceid_local: FaceIdLocalServer,
+    postgres_conn_id: str,
+    pg_schema: str,
+    pg_engine: sa.Engine,
+    holders: tuple[Holder, Holder],
+    tmp_path: Path,
+) -> None:
+    faceid_connection(monkeypatch, faceid_local)
+    folder = stage(tmp_path / "scans", holders)
+    options = keys(monkeypatch)
+    make_operator(postgres_conn_id, pg_schema, folder, **options).execute(context())
+    erased_person, kept_person = holders[0].person, holders[1].person
+    before = by_table(pg_engine, pg_schema)
+    erased_uris = {str(folder / "doc-0" / "front.jpg"), str(folder / "doc-0" / "back.jpg")}
+    erased_shas = {
+        s["image_sha256"] for s in before["faceid_idcard_source"] if s["source_uri"] in erased_uris
+    }
+    assert len(erased_shas) == 2
+
+    summary = FaceIdEraseOperator(
+        task_id="erase",
+        key_kind="id_number",
+        request_ref="PIPL-2026-0042",
+        hmac_key_variable="faceid_hmac_key",
+        postgres_conn_id=postgres_conn_id,
+        schema=pg_schema,
+    ).execute(erase_context(erased_person.id_card_number))
+    assert summary["images_erased"] == 2
+    assert summary["rows_deleted"] == {
+        "results": 2,
+        "sources": 2,
+        "failures": 0,
+        "documents": 1,
+        "document_history": 0,
+    }
+
+    after = by_table(pg_engine, pg_schema)
+    assert {r["image_sha256"] for r in after["faceid_idcard"]}.isdisjoint(erased_shas)
+    assert len(after["faceid_idcard"]) == 2 and len(after["faceid_idcard_document"]) == 1
+    assert {s["source_uri"] for s in after["faceid_idcard_source"]}.isdisjoint(erased_uris)
+    assert {t["image_sha256"] for t in after["faceid_idcard_tombstone"]} == erased_shas
+    (audit,) = after["faceid_idcard_erasure"]
+    assert audit["key_kind"] == "id_number" and audit["request_ref"] == "PIPL-2026-0042"
+    assert audit["run_id"] == "erase__1" and audit["images_erased"] == 2
+    assert set(audit["objects"]) == erased_uris and audit["objects_deleted"] is None
+    # The audit says what kind of key, never the key, in clear or hashed.
+    stored_number = next(
+        r["id_card_number"]
+        for r in before["faceid_idcard"]
+        if r["image_sha256"] in erased_shas and r["id_card_number"]
+    )
+    audit_text = json.dumps(after["faceid_idcard_erasure"] + after["faceid_idcard_tombstone"], default=str)
+    assert erased_person.id_card_number not in audit_text and stored_number not in audit_text
+    assert kept_person.id_card_number in {
+        decrypt_row(r, FieldCipher(ENCRYPTION_KEY))["id_card_number_encrypted"]
+        for r in after["faceid_idcard"]
+        if r["side"] == "front"
+    }
+
+    # The same folder again: the erased scans are read and hashed, never sent; they stay erased.
+    calls = requests_made(faceid_local)
+    rerun = make_operator(postgres_conn_id, pg_schema, folder, **options).execute(context("manual__2"))
+    assert requests_made(faceid_local) == calls and rerun["ocr_calls"] == 0
+    assert rerun["failed_by_code"] == {"ERASED": 2} and rerun["skipped"] == 2
+    failures = {f["source_uri"]: f for f in rows(pg_engine, pg_schema, "faceid_idcard_failure")}
+    assert set(failures) == erased_uris and {f["code"] for f in failures.values()} == {"ERASED"}
+    assert not any(f["retryable"] for f in failures.values())
+    assert {r["image_sha256"] for r in rows(pg_engine, pg_schema, "faceid_idcard")}.isdisjoint(erased_shas)
+    # Even reprocess=True does not bring them back.
+    forced = make_operator(postgres_conn_id, pg_schema, folder, reprocess=True, **options).execute(
+        context("manual__3")
+    )
+    assert forced["failed_by_code"] == {"ERASED": 2}
+    assert {r["image_sha256"] for r in rows(pg_engine, pg_schema, "faceid_idcard")}.isdisjoint(erased_shas)
+
+
+def test_erasure_by_source_uri_takes_the_whole_document_and_deletes_the_scans(
+    monkeypatch: pytest.MonkeyPatch,
+    faceid_local: FaceIdLocalServer,
+    postgres_conn_id: str,
+    pg_schema: str,
+    pg_engine: sa.Engine,
+    holders: tuple[Holder, Holder],
+    tmp_path: Path,
+) -> None:
+    faceid_connection(monkeypatch, faceid_local)
+    folder = stage(tmp_path / "scans", holders)
+    make_operator(postgres_conn_id, pg_schema, folder, pair_by="folder").execute(context())
+    back = folder / "doc-1" / "back.jpg"
+    summary = FaceIdEraseOperator(
+        task_id="erase",
+        key_kind="source_uri",
+        key=str(back),
+        delete_scans=True,
+        postgres_conn_id=postgres_conn_id,
+        schema=pg_schema,
+    ).execute(context("erase__2"))
+    assert summary["images_erased"] == 2 and summary["objects_deleted"] == 2
+    assert not back.exists() and not (folder / "doc-1" / "front.jpg").exists()
+    assert (folder / "doc-0" / "front.jpg").exists()
+    (audit,) = rows(pg_engine, pg_schema, "faceid_idcard_erasure")
+    assert audit["key_kind"] == "source_uri" and len(audit["objects_deleted"]) == 2
+    assert audit["scans_done_at"] is not None
+    assert {d["document_key"] for d in rows(pg_engine, pg_schema, "faceid_idcard_document")} == {"doc-0"}
