@@ -13,6 +13,8 @@ import logging
 import random
 import secrets
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -24,15 +26,22 @@ from sqlalchemy.engine import make_url
 
 from airflow_provider_faceid.fieldcrypt import ENCRYPTED_COLUMNS, FieldCipher, decrypt_row, is_envelope
 from airflow_provider_faceid.local.specimens.documents import write_side
+from airflow_provider_faceid.local.specimens.generate import with_jpeg_comment
 from airflow_provider_faceid.local.specimens.person import Person, random_person
-from airflow_provider_faceid.operators.lifecycle import FaceIdEraseOperator
+from airflow_provider_faceid.operators.lifecycle import (
+    FaceIdEraseOperator,
+    FaceIdRetentionOperator,
+    FaceIdRotateKeyOperator,
+)
 from airflow_provider_faceid.privacy import mask_address, mask_name, mask_number
 from tests.fixtures.faceid_local import FaceIdLocalServer
 from tests.integration.operators.test_faceid_operator import context, faceid_connection, make_operator, rows
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ENCRYPTION_KEY = "field-key-for-tests-0123456789"
+NEW_KEY = "field-key-for-tests-rotated-9876543210"
 HMAC_KEY = "hmac-key-for-tests"
 TABLES = (
     "faceid_idcard",
@@ -65,9 +74,9 @@ def holders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Holder, Holder]:
     return made[0], made[1]
 
 
-def stage(folder: Path, holders: tuple[Holder, ...]) -> Path:
+def stage(folder: Path, holders: tuple[Holder, ...], *, start: int = 0) -> Path:
     """One sub-folder per holder (pair_by="folder"), images only (the truth files stay out)."""
-    for i, holder in enumerate(holders):
+    for i, holder in enumerate(holders, start=start):
         doc = folder / f"doc-{i}"
         doc.mkdir(parents=True, exist_ok=True)
         shutil.copy(holder.front, doc / "front.jpg")
@@ -326,3 +335,156 @@ def test_erasure_by_source_uri_takes_the_whole_document_and_deletes_the_scans(
     assert audit["key_kind"] == "source_uri" and len(audit["objects_deleted"]) == 2
     assert audit["scans_done_at"] is not None
     assert {d["document_key"] for d in rows(pg_engine, pg_schema, "faceid_idcard_document")} == {"doc-0"}
+
+
+def backdate(
+    engine: sa.Engine, schema: str, document_key: str, *, loaded_days: int, captured_days: int
+) -> None:
+    """Make one document (and its images) look loaded and captured that many days ago."""
+    with engine.begin() as conn:
+        params = {"k": document_key, "loaded": f"{loaded_days} days", "captured": f"{captured_days} days"}
+        conn.execute(
+            sa.text(
+                f'UPDATE "{schema}".faceid_idcard SET loaded_at = now() - CAST(:loaded AS interval) '
+                "WHERE document_key = :k"
+            ),
+            params,
+        )
+        conn.execute(
+            sa.text(
+                f'UPDATE "{schema}".faceid_idcard_document '
+                "SET updated_at = now() - CAST(:loaded AS interval), "
+                "captured_at = now() - CAST(:captured AS interval) WHERE document_key = :k"
+            ),
+            params,
+        )
+
+
+def test_retention_over_mixed_ages_in_bounded_batches(
+    monkeypatch: pytest.MonkeyPatch,
+    faceid_local: FaceIdLocalServer,
+    postgres_conn_id: str,
+    pg_schema: str,
+    pg_engine: sa.Engine,
+    holders: tuple[Holder, Holder],
+    tmp_path: Path,
+) -> None:
+    faceid_connection(monkeypatch, faceid_local)
+    folder = stage(tmp_path / "scans", holders)
+    (folder / "old-bad.jpg").write_bytes(b"not an image")
+    (folder / "new-bad.jpg").write_bytes(b"not an image either")
+    make_operator(postgres_conn_id, pg_schema, folder, pair_by="folder").execute(context())
+    # doc-0: loaded 400 days ago, captured 500; doc-1: loaded yesterday, captured 500 days ago.
+    backdate(pg_engine, pg_schema, "doc-0", loaded_days=400, captured_days=500)
+    backdate(pg_engine, pg_schema, "doc-1", loaded_days=1, captured_days=500)
+    with pg_engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                f"UPDATE \"{pg_schema}\".faceid_idcard_failure SET last_seen = now() - interval '400 days' "
+                "WHERE source_uri LIKE '%old-bad.jpg'"
+            )
+        )
+
+    def retention(**kwargs: Any) -> dict[str, Any]:
+        operator = FaceIdRetentionOperator(
+            task_id="retention", retention=365, postgres_conn_id=postgres_conn_id, schema=pg_schema, **kwargs
+        )
+        return operator.execute(context("retention__1"))
+
+    # One image a batch: the document's other side goes in the same batch, kept whole.
+    by_load = retention(batch_size=1)
+    assert by_load["deleted"] == {
+        "results": 2,
+        "sources": 2,
+        "failures": 1,
+        "documents": 1,
+        "document_history": 0,
+    }
+    assert by_load["batches"] == 2
+    assert {d["document_key"] for d in rows(pg_engine, pg_schema, "faceid_idcard_document")} == {"doc-1"}
+    assert {Path(f["source_uri"]).name for f in rows(pg_engine, pg_schema, "faceid_idcard_failure")} == {
+        "new-bad.jpg"
+    }
+    assert {
+        Path(s["source_uri"]).parent.name for s in rows(pg_engine, pg_schema, "faceid_idcard_source")
+    } == {"doc-1"}
+    # By capture time, doc-1 is old too; max_batches bounds one run, the next one goes on.
+    first = retention(age_from="captured_at", batch_size=1, max_batches=1)
+    assert first["batches"] == 1 and first["deleted"]["results"] == 2
+    assert rows(pg_engine, pg_schema, "faceid_idcard") == []
+    assert retention(age_from="captured_at")["batches"] == 0
+    assert len(rows(pg_engine, pg_schema, "faceid_idcard_failure")) == 1
+
+
+def test_key_rotation_while_a_load_runs(
+    monkeypatch: pytest.MonkeyPatch,
+    faceid_local_factory: Callable[..., FaceIdLocalServer],
+    postgres_conn_id: str,
+    pg_schema: str,
+    pg_engine: sa.Engine,
+    holders: tuple[Holder, Holder],
+    tmp_path: Path,
+) -> None:
+    # A slow server: the second load is still running while the rotation goes through the rows.
+    server = faceid_local_factory(concurrency_limit=1, workers=1, latency_ms=400)
+    faceid_connection(monkeypatch, server)
+    options = keys(monkeypatch)
+    monkeypatch.setenv("AIRFLOW_VAR_FACEID_FIELD_KEY_NEW", NEW_KEY)
+    make_operator(postgres_conn_id, pg_schema, stage(tmp_path / "day1", holders[:1]), **options).execute(
+        context()
+    )
+    old_rows = sum(
+        any(r[c] for c in ENCRYPTED_COLUMNS)
+        for table in ("faceid_idcard", "faceid_idcard_document")
+        for r in rows(pg_engine, pg_schema, table)
+    )
+    assert old_rows == 2  # the front and its document (a back holds nothing encrypted)
+
+    # The loads switch to the new key first; the rotation then takes the rows of the old one.
+    new_options = {**options, "encryption_key_variable": "faceid_field_key_new", "commit_every": 1}
+    day2 = stage(tmp_path / "day2", holders[1:], start=1)
+    for i in range(4):  # more distinct images for the load to work on
+        (day2 / "doc-1" / f"extra-{i}.jpg").write_bytes(
+            with_jpeg_comment(holders[1].front.read_bytes(), b"%d" % i)
+        )
+    load_done = threading.Event()
+    errors: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            make_operator(postgres_conn_id, pg_schema, day2, **new_options).execute(context("manual__2"))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            load_done.set()
+
+    rotate = FaceIdRotateKeyOperator(
+        task_id="rotate",
+        encryption_key_variable="faceid_field_key_new",
+        previous_key_variables=["faceid_field_key"],
+        batch_size=1,
+        postgres_conn_id=postgres_conn_id,
+        schema=pg_schema,
+    )
+    thread = threading.Thread(target=load)
+    thread.start()
+    try:
+        assert wait_for(lambda: len(rows(pg_engine, pg_schema, "faceid_idcard")) > 2, timeout=120)
+        during = rotate.execute(context("rotate__1"))
+        running_after_rotation = not load_done.is_set()
+    finally:
+        thread.join(timeout=300)
+    assert errors == []
+    assert running_after_rotation, "the rotation must have overlapped the load"
+    assert sum(during["rewritten"].values()) == old_rows and during["batches"] == old_rows
+
+    final = rotate.execute(context("rotate__2"))
+    assert final["left"] == 0
+    new_only = FieldCipher(NEW_KEY)
+    results = rows(pg_engine, pg_schema, "faceid_idcard")
+    fronts = [decrypt_row(r, new_only) for r in results if r["side"] == "front"]
+    documents = [decrypt_row(d, new_only) for d in rows(pg_engine, pg_schema, "faceid_idcard_document")]
+    assert {f["id_card_number_encrypted"] for f in fronts} == {h.person.id_card_number for h in holders}
+    assert {d["id_card_number_encrypted"] for d in documents} == {h.person.id_card_number for h in holders}
+    envelopes = [r[c] for r in results for c in ENCRYPTED_COLUMNS if r[c]]
+    assert envelopes and all(e.split(":")[1] == new_only.key_id for e in envelopes)
