@@ -13,6 +13,9 @@ import logging
 import random
 import secrets
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +27,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from airflow_provider_faceid.after_load import archive_uri
 from airflow_provider_faceid.fieldcrypt import ENCRYPTED_COLUMNS, FieldCipher, decrypt_row, is_envelope
 from airflow_provider_faceid.local.specimens.documents import write_side
 from airflow_provider_faceid.local.specimens.generate import with_jpeg_comment
@@ -488,3 +492,87 @@ def test_key_rotation_while_a_load_runs(
     assert {d["id_card_number_encrypted"] for d in documents} == {h.person.id_card_number for h in holders}
     envelopes = [r[c] for r in results for c in ENCRYPTED_COLUMNS if r[c]]
     assert envelopes and all(e.split(":")[1] == new_only.key_id for e in envelopes)
+
+
+KILL_AT_FIRST_COMMIT = """
+import os, signal, sys
+from airflow_provider_faceid import after_load
+
+def die(self, loaded, failed):
+    # The batch's rows are committed; the scans are not moved yet.
+    os.kill(os.getpid(), signal.SIGKILL)
+
+after_load.ScanDisposer.committed = die
+from tests.integration.operators.test_faceid_operator import context, make_operator
+
+conn_id, schema, source, archive = sys.argv[1:5]
+make_operator(conn_id, schema, source, after_load="move", archive_to=archive).execute(context())
+"""
+
+
+def test_after_load_move_killed_between_commit_and_move_is_finished_by_the_rerun(
+    monkeypatch: pytest.MonkeyPatch,
+    faceid_local: FaceIdLocalServer,
+    postgres_conn_id: str,
+    pg_schema: str,
+    pg_engine: sa.Engine,
+    holders: tuple[Holder, Holder],
+    tmp_path: Path,
+) -> None:
+    faceid_connection(monkeypatch, faceid_local)
+    folder = stage(tmp_path / "scans", holders)
+    (folder / "bad.jpg").write_bytes(b"not an image")
+    archive = tmp_path / "archive"
+    staged = sorted(p for p in folder.rglob("*.jpg"))
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AT_FIRST_COMMIT, postgres_conn_id, pg_schema, str(folder), str(archive)],
+        cwd=Path(__file__).parents[3],
+        capture_output=True,
+        timeout=300,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode(errors="replace")[-2000:]
+    # Committed, not moved: every row is there, every scan still where it was.
+    assert len(rows(pg_engine, pg_schema, "faceid_idcard")) == 4
+    assert sorted(p for p in folder.rglob("*.jpg")) == staged and not archive.exists()
+
+    calls = requests_made(faceid_local)
+    summary = make_operator(
+        postgres_conn_id, pg_schema, folder, after_load="move", archive_to=str(archive)
+    ).execute(context("manual__2"))
+    assert requests_made(faceid_local) == calls and summary["ocr_calls"] == 0
+    assert summary["skipped_by_reason"] == {"loaded": 4, "failed_permanent": 1}
+    assert summary["scans"] == {"moved": 4}
+    # The failure is kept for inspection; the loaded scans are in the archive under their digests.
+    assert [p.name for p in folder.rglob("*.jpg")] == ["bad.jpg"]
+    for source in rows(pg_engine, pg_schema, "faceid_idcard_source"):
+        assert Path(archive_uri(str(archive), source["image_sha256"], source["source_uri"])).is_file()
+    assert len(list(archive.rglob("*.jpg"))) == 4
+
+
+def test_after_load_delete_acts_once_committed_and_failures_can_be_moved(
+    monkeypatch: pytest.MonkeyPatch,
+    faceid_local: FaceIdLocalServer,
+    postgres_conn_id: str,
+    pg_schema: str,
+    pg_engine: sa.Engine,
+    holders: tuple[Holder, Holder],
+    tmp_path: Path,
+) -> None:
+    faceid_connection(monkeypatch, faceid_local)
+    folder = stage(tmp_path / "scans", holders[:1])
+    (folder / "bad.jpg").write_bytes(b"not an image")
+    archive = tmp_path / "failed"
+    summary = make_operator(
+        postgres_conn_id,
+        pg_schema,
+        folder,
+        after_load="delete",
+        after_load_failures="move",
+        archive_to=str(archive),
+    ).execute(context())
+    assert summary["loaded"] == 2 and summary["scans"] == {"deleted": 2, "moved": 1}
+    assert list(folder.rglob("*.jpg")) == []
+    (failure,) = rows(pg_engine, pg_schema, "faceid_idcard_failure")
+    assert failure["code"] == "IMAGE_UNDECODABLE"
+    assert [p.name for p in archive.rglob("*.jpg")] == ["bad.jpg"]
+    assert len(rows(pg_engine, pg_schema, "faceid_idcard")) == 2
