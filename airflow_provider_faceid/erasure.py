@@ -1,9 +1,10 @@
 """Erasure on request: everything about one person out of every table, an audit row, tombstones.
 
 A request names the person by one key: an ID number (stored form: plain or HMAC, as the loads store
-it), a document key, or a source URI. From that seed the erasure widens once to what belongs to the
-same person: the other scans of the same number, the documents holding those scans or that number,
-and the other sides of those documents. Then, in ONE transaction:
+it), a document key, or a source URI. From that seed the erasure widens to what belongs to the
+same person, until nothing new comes: the other scans of the same number, the documents holding
+those scans or that number, the other sides (and replaced or conflicting captures) of those
+documents, and the numbers these carry. Then, in ONE transaction:
 
 * their rows go from the results, sources, failures, documents and document history tables;
 * their image digests go to the tombstone table, which the planner checks: a later run over the
@@ -28,6 +29,7 @@ from airflow_provider_faceid.sink_schema import SinkTables, is_sha256_hex
 
 KeyKind = Literal["id_number", "document_key", "source_uri"]
 KEY_KINDS: tuple[KeyKind, ...] = ("id_number", "document_key", "source_uri")
+_MAX_ROUNDS = 4
 ERASED = "ERASED"
 """Failure code of a staged file whose bytes were erased on request."""
 
@@ -110,39 +112,13 @@ def erase(
                     sa.select(f.c.image_sha256).where(f.c.source_uri == key, f.c.image_sha256.is_not(None))
                 )
             )
-        # Widen once: the seed's numbers and documents, then every scan they hold.
-        if shas:
-            found = conn.execute(
-                sa.select(r.c.id_card_number, r.c.document_key).where(r.c.image_sha256.in_(sorted(shas)))
-            ).all()
-            numbers |= {n for n, _ in found if n}
-            documents |= {k for _, k in found if k}
-        if numbers:
-            found = conn.execute(
-                sa.select(r.c.image_sha256, r.c.document_key).where(r.c.id_card_number.in_(sorted(numbers)))
-            ).all()
-            shas |= {x for x, _ in found}
-            documents |= {k for _, k in found if k}
-        held = [d.c.document_key.in_(sorted(documents))] if documents else []
-        if numbers:
-            held.append(d.c.id_card_number.in_(sorted(numbers)))
-        if shas:
-            held += [d.c.front_sha256.in_(sorted(shas)), d.c.back_sha256.in_(sorted(shas))]
-        if held:
-            for key_, front, back, conflicts in conn.execute(
-                sa.select(d.c.document_key, d.c.front_sha256, d.c.back_sha256, d.c.conflict_sha256).where(
-                    sa.or_(*held)
-                )
-            ):
-                documents.add(key_)
-                shas |= {x for x in (front, back, *(conflicts or ())) if x}
-        if documents:
-            shas |= set(
-                conn.scalars(sa.select(h.c.image_sha256).where(h.c.document_key.in_(sorted(documents))))
-            )
-            shas |= set(
-                conn.scalars(sa.select(r.c.image_sha256).where(r.c.document_key.in_(sorted(documents))))
-            )
+        # Widen to the person: scans -> their numbers and documents -> the scans those hold, until
+        # nothing new comes (a few rounds: a person has few cards and few documents).
+        for _round in range(_MAX_ROUNDS):
+            before = (len(shas), len(numbers), len(documents))
+            _widen(conn, tables, shas, numbers, documents)
+            if (len(shas), len(numbers), len(documents)) == before:
+                break
         digests = sorted(shas)
         if digests:
             uris |= set(conn.scalars(sa.select(s.c.source_uri).where(s.c.image_sha256.in_(digests))))
@@ -205,6 +181,39 @@ def erase(
         objects=tuple(objects),
         digests=tuple(digests),
     )
+
+
+def _widen(
+    conn: sa.Connection, t: SinkTables, shas: set[str], numbers: set[str], documents: set[str]
+) -> None:
+    """One round of widening, in place."""
+    r, d, h = t.results, t.documents, t.document_history
+    if shas:
+        found = conn.execute(
+            sa.select(r.c.id_card_number, r.c.document_key).where(r.c.image_sha256.in_(sorted(shas)))
+        ).all()
+        numbers |= {n for n, _ in found if n}
+        documents |= {k for _, k in found if k}
+    if numbers:
+        found = conn.execute(
+            sa.select(r.c.image_sha256, r.c.document_key).where(r.c.id_card_number.in_(sorted(numbers)))
+        ).all()
+        shas |= {x for x, _ in found}
+        documents |= {k for _, k in found if k}
+    held = [d.c.document_key.in_(sorted(documents))] if documents else []
+    if numbers:
+        held.append(d.c.id_card_number.in_(sorted(numbers)))
+    if shas:
+        held += [d.c.front_sha256.in_(sorted(shas)), d.c.back_sha256.in_(sorted(shas))]
+    if held:
+        query = sa.select(d.c.document_key, d.c.front_sha256, d.c.back_sha256, d.c.conflict_sha256)
+        for key, front, back, conflicts in conn.execute(query.where(sa.or_(*held))):
+            documents.add(key)
+            shas |= {x for x in (front, back, *(conflicts or ())) if x}
+    if documents:
+        keys = sorted(documents)
+        shas |= set(conn.scalars(sa.select(h.c.image_sha256).where(h.c.document_key.in_(keys))))
+        shas |= set(conn.scalars(sa.select(r.c.image_sha256).where(r.c.document_key.in_(keys))))
 
 
 def record_deleted_objects(

@@ -10,7 +10,8 @@ The unit is a document (its sides go together) or a lone image. Its age is taken
 Each batch is one short transaction: at most ``batch_size`` images are picked with ``FOR UPDATE SKIP
 LOCKED`` (rows a running load is writing are skipped, not waited for, and taken by a later batch or
 run), then their documents' other sides, their sources, failures, documents and history go with them.
-Failure rows older than the period go in batches of their own. The erasure audit and the tombstones
+Failure rows older than the period go in batches of their own, and so do source rows left without
+their result (a name linked by a load while retention deleted the image). The erasure audit and the tombstones
 are never deleted: they are the proof, and hold no personal data.
 
 Safe beside a load: a load that links a new name to an image deleted meanwhile leaves a source row
@@ -68,7 +69,7 @@ def apply_retention(
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     report = RetentionReport()
-    for step in (_images_batch, _failures_batch):
+    for step in (_images_batch, _failures_batch, _orphan_sources_batch):
         while max_batches is None or report.batches < max_batches:
             with engine.begin() as conn:
                 conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{_LOCK_TIMEOUT}'")
@@ -129,3 +130,19 @@ def _failures_batch(
     )
     count = conn.execute(sa.delete(f).where(f.c.source_uri.in_(picked))).rowcount
     return Counter({"failures": count}) if count else Counter()
+
+
+def _orphan_sources_batch(
+    conn: sa.Connection, t: SinkTables, older_than: dt.datetime, age_from: AgeFrom, batch_size: int
+) -> Counter[str]:
+    s, r = t.sources, t.results
+    picked = (
+        sa.select(s.c.source_uri)
+        .where(s.c.last_seen < older_than, ~sa.exists().where(r.c.image_sha256 == s.c.image_sha256))
+        .order_by(s.c.source_uri)
+        .limit(batch_size)
+        .with_for_update(of=s, skip_locked=True)
+        .scalar_subquery()
+    )
+    count = conn.execute(sa.delete(s).where(s.c.source_uri.in_(picked))).rowcount
+    return Counter({"sources": count}) if count else Counter()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -62,11 +63,19 @@ def rotate_keys(
     report = RotationReport(key_id=keyring.current.key_id)
     targets = ((tables.results, "image_sha256"), (tables.documents, "document_key"))
     for table, key in targets:
+        # Walk the key order from where the last batch stopped (one index walk over the table in
+        # all); at the end, one pass from the start takes the rows skipped as locked or carried over
+        # by a merge meanwhile, until a pass from the start finds nothing.
+        after: Any = None
         while max_batches is None or report.batches < max_batches:
             with engine.begin() as conn:
-                done = _batch(conn, table, key, keyring, batch_size)
+                done, last = _batch(conn, table, key, keyring, batch_size, after=after)
             if not done:
-                break
+                if after is None:
+                    break
+                after = None
+                continue
+            after = last
             report.batches += 1
             report.rewritten[table.name] += done
     with engine.connect() as conn:
@@ -86,17 +95,18 @@ def _stale(table: sa.Table, keyring: Keyring) -> sa.ColumnElement[bool]:
     )
 
 
-def _batch(conn: sa.Connection, table: sa.Table, key: str, keyring: Keyring, batch_size: int) -> int:
+def _batch(
+    conn: sa.Connection, table: sa.Table, key: str, keyring: Keyring, batch_size: int, *, after: Any
+) -> tuple[int, Any]:
     columns: Sequence[str] = ENCRYPTED_COLUMNS
+    query = sa.select(table.c[key], *(table.c[c] for c in columns)).where(_stale(table, keyring))
+    if after is not None:
+        query = query.where(table.c[key] > after)
     found = conn.execute(
-        sa.select(table.c[key], *(table.c[c] for c in columns))
-        .where(_stale(table, keyring))
-        .order_by(table.c[key])
-        .limit(batch_size)
-        .with_for_update(skip_locked=True)
+        query.order_by(table.c[key]).limit(batch_size).with_for_update(skip_locked=True)
     ).all()
     if not found:
-        return 0
+        return 0, None
     updates = []
     for row_key, *values in found:
         # Every value of the batch is decrypted before anything is written.
@@ -108,4 +118,4 @@ def _batch(conn: sa.Connection, table: sa.Table, key: str, keyring: Keyring, bat
         .values({c: sa.bindparam(f"v_{c}") for c in columns})
     )
     conn.execute(statement, updates)
-    return len(updates)
+    return len(updates), found[-1][0]

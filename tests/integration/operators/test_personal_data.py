@@ -241,6 +241,8 @@ def test_erasure_by_number_with_hmac_then_a_rerun_makes_no_call_and_records_eras
     pg_engine: sa.Engine,
     holders: tuple[Holder, Holder],
     tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     faceid_connection(monkeypatch, faceid_local)
     folder = stage(tmp_path / "scans", holders)
@@ -254,14 +256,18 @@ def test_erasure_by_number_with_hmac_then_a_rerun_makes_no_call_and_records_eras
     }
     assert len(erased_shas) == 2
 
-    summary = FaceIdEraseOperator(
-        task_id="erase",
-        key_kind="id_number",
-        request_ref="PIPL-2026-0042",
-        hmac_key_variable="faceid_hmac_key",
-        postgres_conn_id=postgres_conn_id,
-        schema=pg_schema,
-    ).execute(erase_context(erased_person.id_card_number))
+    with caplog.at_level(logging.DEBUG):
+        summary = FaceIdEraseOperator(
+            task_id="erase",
+            key_kind="id_number",
+            request_ref="PIPL-2026-0042",
+            hmac_key_variable="faceid_hmac_key",
+            postgres_conn_id=postgres_conn_id,
+            schema=pg_schema,
+        ).execute(erase_context(erased_person.id_card_number))
+    captured = capsys.readouterr()
+    logged = caplog.text + captured.out + captured.err + json.dumps(summary)
+    assert "FaceID erasure" in logged and erased_person.id_card_number not in logged
     assert summary["images_erased"] == 2
     assert summary["rows_deleted"] == {
         "results": 2,
@@ -388,6 +394,14 @@ def test_retention_over_mixed_ages_in_bounded_batches(
                 "WHERE source_uri LIKE '%old-bad.jpg'"
             )
         )
+        # A name linked to an image that is gone (retention or erasure ran meanwhile): an orphan.
+        conn.execute(
+            sa.text(
+                f'INSERT INTO "{pg_schema}".faceid_idcard_source (source_uri, image_sha256, last_seen) '
+                "VALUES ('s3://gone/orphan.jpg', :sha, now() - interval '400 days')"
+            ),
+            {"sha": "0" * 64},
+        )
 
     def retention(**kwargs: Any) -> dict[str, Any]:
         operator = FaceIdRetentionOperator(
@@ -399,12 +413,12 @@ def test_retention_over_mixed_ages_in_bounded_batches(
     by_load = retention(batch_size=1)
     assert by_load["deleted"] == {
         "results": 2,
-        "sources": 2,
+        "sources": 3,
         "failures": 1,
         "documents": 1,
         "document_history": 0,
     }
-    assert by_load["batches"] == 2
+    assert by_load["batches"] == 3  # the document (both sides in one), the failure, the orphan
     assert {d["document_key"] for d in rows(pg_engine, pg_schema, "faceid_idcard_document")} == {"doc-1"}
     assert {Path(f["source_uri"]).name for f in rows(pg_engine, pg_schema, "faceid_idcard_failure")} == {
         "new-bad.jpg"
@@ -576,3 +590,34 @@ def test_after_load_delete_acts_once_committed_and_failures_can_be_moved(
     assert failure["code"] == "IMAGE_UNDECODABLE"
     assert [p.name for p in archive.rglob("*.jpg")] == ["bad.jpg"]
     assert len(rows(pg_engine, pg_schema, "faceid_idcard")) == 2
+
+
+def test_erasure_by_document_key_with_plain_numbers(
+    monkeypatch: pytest.MonkeyPatch,
+    faceid_local: FaceIdLocalServer,
+    postgres_conn_id: str,
+    pg_schema: str,
+    pg_engine: sa.Engine,
+    holders: tuple[Holder, Holder],
+    tmp_path: Path,
+) -> None:
+    faceid_connection(monkeypatch, faceid_local)
+    folder = stage(tmp_path / "scans", holders)
+    # A second scan of holder 1's front (other bytes) in the staging root: a document of its own
+    # (pair_by="folder"), the same number.
+    (folder / "loose-front.jpg").write_bytes(with_jpeg_comment(holders[1].front.read_bytes(), b"again"))
+    make_operator(postgres_conn_id, pg_schema, folder, pair_by="folder").execute(context())
+    summary = FaceIdEraseOperator(
+        task_id="erase",
+        key_kind="document_key",
+        key="doc-1",
+        postgres_conn_id=postgres_conn_id,
+        schema=pg_schema,
+    ).execute(context("erase__3"))
+    # The document's two sides, and the loose scan (and its document) through the shared number.
+    assert summary["images_erased"] == 3 and summary["rows_deleted"]["documents"] == 2
+    remaining = rows(pg_engine, pg_schema, "faceid_idcard")
+    assert {r["id_card_number"] for r in remaining if r["side"] == "front"} == {
+        holders[0].person.id_card_number
+    }
+    assert len(rows(pg_engine, pg_schema, "faceid_idcard_tombstone")) == 3
