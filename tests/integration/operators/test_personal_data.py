@@ -40,6 +40,7 @@ from airflow_provider_faceid.operators.lifecycle import (
 from airflow_provider_faceid.privacy import mask_address, mask_name, mask_number
 from tests.fixtures.faceid_local import FaceIdLocalServer
 from tests.integration.operators.test_faceid_operator import context, faceid_connection, make_operator, rows
+from tests.reliability.leaks import find_leaks
 from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -168,9 +169,11 @@ def test_encrypted_load_decrypts_through_the_helper_and_leaves_nothing_in_clear(
         + faceid_local.log()
         + json.dumps(summary, ensure_ascii=False)
     )
-    assert [s for s in secrets_ if s in stored] == []
-    assert [s for s in secrets_ if s in logs] == []
-    assert ENCRYPTION_KEY not in logs and HMAC_KEY not in logs
+    assert find_leaks([stored], secrets_) == []
+    assert find_leaks([logs], [*secrets_, ENCRYPTION_KEY, HMAC_KEY]) == []
+    # The grep can fail: the encrypted columns, decrypted, hold what it looks for.
+    clear = json.dumps([decrypt_row(r, cipher) for r in fronts], ensure_ascii=False, default=str)
+    assert find_leaks([clear], clear_values(holders)) == clear_values(holders)
 
 
 def test_an_analyst_role_with_only_the_view_reads_masked_rows(
@@ -219,8 +222,7 @@ def test_an_analyst_role_with_only_the_view_reads_masked_rows(
     assert front["address"] == mask_address(person.address)
     assert front["id_card_number"] == mask_number(person.id_card_number)
     assert front["id_card_number_encrypted"] is None
-    text = json.dumps(masked, ensure_ascii=False, default=str)
-    assert [s for s in clear_values(holders[:1]) if s in text] == []
+    assert find_leaks([json.dumps(masked, ensure_ascii=False, default=str)], clear_values(holders[:1])) == []
 
 
 def erase_context(key: str, run_id: str = "erase__1") -> dict[str, Any]:
@@ -267,7 +269,7 @@ def test_erasure_by_number_with_hmac_then_a_rerun_makes_no_call_and_records_eras
         ).execute(erase_context(erased_person.id_card_number))
     captured = capsys.readouterr()
     logged = caplog.text + captured.out + captured.err + json.dumps(summary)
-    assert "FaceID erasure" in logged and erased_person.id_card_number not in logged
+    assert "FaceID erasure" in logged and find_leaks([logged], [erased_person.id_card_number]) == []
     assert summary["images_erased"] == 2
     assert summary["rows_deleted"] == {
         "results": 2,
