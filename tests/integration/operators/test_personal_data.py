@@ -486,6 +486,17 @@ def test_key_rotation_while_a_load_runs(
         postgres_conn_id=postgres_conn_id,
         schema=pg_schema,
     )
+    # Resumable: a run stopped after one batch leaves the rest for the next.
+    stopped = FaceIdRotateKeyOperator(
+        task_id="rotate",
+        encryption_key_variable="faceid_field_key_new",
+        previous_key_variables=["faceid_field_key"],
+        batch_size=1,
+        max_batches=1,
+        postgres_conn_id=postgres_conn_id,
+        schema=pg_schema,
+    ).execute(context("rotate__0"))
+    assert stopped["batches"] == 1 and stopped["left"] == old_rows - 1
     thread = threading.Thread(target=load)
     thread.start()
     try:
@@ -496,7 +507,7 @@ def test_key_rotation_while_a_load_runs(
         thread.join(timeout=300)
     assert errors == []
     assert running_after_rotation, "the rotation must have overlapped the load"
-    assert sum(during["rewritten"].values()) == old_rows and during["batches"] == old_rows
+    assert sum(during["rewritten"].values()) == old_rows - 1 and during["batches"] == old_rows - 1
 
     final = rotate.execute(context("rotate__2"))
     assert final["left"] == 0
