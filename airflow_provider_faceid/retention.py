@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from typing import Literal
 
 import sqlalchemy as sa
@@ -33,6 +34,8 @@ AgeFrom = Literal["loaded_at", "captured_at"]
 AGE_FROM: tuple[AgeFrom, ...] = ("loaded_at", "captured_at")
 # Row locks wait at most this long: a batch that cannot get its locks fails fast and is redone.
 _LOCK_TIMEOUT = "5s"
+_ATTEMPTS = 3
+_CONTENDED = frozenset({"55P03", "40P01"})  # lock_not_available, deadlock_detected
 
 
 @dataclasses.dataclass
@@ -71,14 +74,33 @@ def apply_retention(
     report = RetentionReport()
     for step in (_images_batch, _failures_batch, _orphan_sources_batch):
         while max_batches is None or report.batches < max_batches:
-            with engine.begin() as conn:
-                conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{_LOCK_TIMEOUT}'")
-                deleted = step(conn, tables, older_than, age_from, batch_size)
+            deleted = _run_batch(engine, step, tables, older_than, age_from, batch_size)
             if not deleted:
                 break
             report.batches += 1
             report.deleted.update(deleted)
     return report
+
+
+def _run_batch(
+    engine: sa.Engine,
+    step: Callable[[sa.Connection, SinkTables, dt.datetime, AgeFrom, int], Counter[str]],
+    tables: SinkTables,
+    older_than: dt.datetime,
+    age_from: AgeFrom,
+    batch_size: int,
+) -> Counter[str]:
+    """One batch in its own transaction; a lock wait past the timeout, or a deadlock with a load
+    (the load is let through), rolls it back and it is tried again."""
+    for attempt in range(_ATTEMPTS):
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{_LOCK_TIMEOUT}'")
+                return step(conn, tables, older_than, age_from, batch_size)
+        except sa.exc.OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) not in _CONTENDED or attempt == _ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _images_batch(

@@ -39,7 +39,13 @@ from airflow_provider_faceid.operators.lifecycle import (
 )
 from airflow_provider_faceid.privacy import mask_address, mask_name, mask_number
 from tests.fixtures.faceid_local import FaceIdLocalServer
-from tests.integration.operators.test_faceid_operator import context, faceid_connection, make_operator, rows
+from tests.integration.operators.test_faceid_operator import (
+    assert_each_file_in_exactly_one_place,
+    context,
+    faceid_connection,
+    make_operator,
+    rows,
+)
 from tests.reliability.leaks import find_leaks
 from tests.waiting import wait_for
 
@@ -634,3 +640,58 @@ def test_erasure_by_document_key_with_plain_numbers(
         holders[0].person.id_card_number
     }
     assert len(rows(pg_engine, pg_schema, "faceid_idcard_tombstone")) == 3
+
+
+def test_retention_beside_a_running_load_deletes_only_the_old_and_loses_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+    faceid_local_factory: Callable[..., FaceIdLocalServer],
+    postgres_conn_id: str,
+    pg_schema: str,
+    pg_engine: sa.Engine,
+    holders: tuple[Holder, Holder],
+    tmp_path: Path,
+) -> None:
+    server = faceid_local_factory(concurrency_limit=1, workers=1, latency_ms=400)
+    faceid_connection(monkeypatch, server)
+    make_operator(
+        postgres_conn_id, pg_schema, stage(tmp_path / "day1", holders[:1]), pair_by="folder"
+    ).execute(context())
+    backdate(pg_engine, pg_schema, "doc-0", loaded_days=400, captured_days=400)
+    day2 = stage(tmp_path / "day2", holders[1:], start=1)
+    for i in range(4):
+        (day2 / "doc-1" / f"extra-{i}.jpg").write_bytes(
+            with_jpeg_comment(holders[1].front.read_bytes(), b"%d" % i)
+        )
+    load_done = threading.Event()
+    errors: list[BaseException] = []
+    summaries: list[dict[str, Any]] = []
+
+    def load() -> None:
+        try:
+            operator = make_operator(postgres_conn_id, pg_schema, day2, pair_by="folder", commit_every=1)
+            summaries.append(operator.execute(context("manual__2")))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            load_done.set()
+
+    thread = threading.Thread(target=load)
+    thread.start()
+    try:
+        assert wait_for(lambda: len(rows(pg_engine, pg_schema, "faceid_idcard")) > 2, timeout=120)
+        retention = FaceIdRetentionOperator(
+            task_id="retention",
+            retention=365,
+            batch_size=1,
+            postgres_conn_id=postgres_conn_id,
+            schema=pg_schema,
+        ).execute(context("retention__1"))
+        running_after_retention = not load_done.is_set()
+    finally:
+        thread.join(timeout=300)
+    assert errors == [] and running_after_retention, "the retention must have overlapped the load"
+    assert retention["deleted"]["results"] == 2 and retention["deleted"]["documents"] == 1
+    assert summaries[0]["loaded"] == 6 and summaries[0]["failed"] == 0
+    remaining = rows(pg_engine, pg_schema, "faceid_idcard")
+    assert len(remaining) == 6 and {r["document_key"] for r in remaining} == {"doc-1"}
+    assert_each_file_in_exactly_one_place(pg_engine, pg_schema, day2)
