@@ -55,6 +55,22 @@ class ErasureReport:
         }
 
 
+def number_storages(engine: sa.Engine, tables: SinkTables) -> set[str]:
+    """How the tables store numbers: ``{"hmac"}``, ``{"plain"}``, both, or none (no numbers yet).
+
+    An erasure by number with the wrong form would match nothing and say so only by its zero counts.
+    """
+    r = tables.results
+    hashed = sa.func.length(r.c.id_card_number) == 64
+    found = set()
+    with engine.connect() as conn:
+        for name, condition in (("hmac", hashed), ("plain", ~hashed)):
+            probe = sa.exists().where(r.c.id_card_number.is_not(None), condition)
+            if conn.scalar(sa.select(probe)):
+                found.add(name)
+    return found
+
+
 def tombstoned(engine: sa.Engine, tables: SinkTables, digests: Iterable[str]) -> set[str]:
     """The digests among ``digests`` that were erased and must not be loaded again."""
     wanted = sorted({d for d in digests if is_sha256_hex(d)})

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from airflow_provider_faceid.after_load import archive_uri, delete_object
-from airflow_provider_faceid.erasure import KEY_KINDS, KeyKind, erase, record_deleted_objects
+from airflow_provider_faceid.erasure import (
+    KEY_KINDS,
+    KeyKind,
+    erase,
+    number_storages,
+    record_deleted_objects,
+)
 from airflow_provider_faceid.fieldcrypt import Keyring
 from airflow_provider_faceid.idnumber import normalize as normalize_number
 from airflow_provider_faceid.keys import read_secret
@@ -122,7 +128,10 @@ class FaceIdEraseOperator(_TablesOperator):
         key = self._key(context)
         sink = self._sink()
         store_number: Callable[[str], str] = normalize_number
-        if self.hmac_key_conn_id or self.hmac_key_variable:
+        hashed = bool(self.hmac_key_conn_id or self.hmac_key_variable)
+        if self.key_kind == "id_number":
+            self._check_number_storage(sink, hashed=hashed)
+        if hashed:
             secret = read_secret(
                 conn_id=self.hmac_key_conn_id, variable=self.hmac_key_variable, what="HMAC key"
             )
@@ -156,6 +165,16 @@ class FaceIdEraseOperator(_TablesOperator):
             summary["objects_deleted"] = len(deleted)
         self.log.info("FaceID erasure: %s", summary)
         return summary
+
+    def _check_number_storage(self, sink: PostgresSink, *, hashed: bool) -> None:
+        found = number_storages(sink.engine, sink.tables)
+        if found == {"hmac"} and not hashed:
+            raise ValueError(
+                "the numbers in these tables are HMACs: give hmac_key_conn_id or hmac_key_variable "
+                "(the loads' key), or the erasure would match nothing"
+            )
+        if found == {"plain"} and hashed:
+            raise ValueError("the numbers in these tables are stored as read: drop the HMAC key parameters")
 
     def _key(self, context: Context) -> str:
         if self.key is not None:

@@ -264,6 +264,12 @@ def test_erasure_by_number_with_hmac_then_a_rerun_makes_no_call_and_records_eras
     }
     assert len(erased_shas) == 2
 
+    # Without the loads' HMAC key the number would match nothing: refused, nothing erased.
+    with pytest.raises(ValueError, match="numbers in these tables are HMACs"):
+        FaceIdEraseOperator(
+            task_id="erase", key_kind="id_number", postgres_conn_id=postgres_conn_id, schema=pg_schema
+        ).execute(erase_context(erased_person.id_card_number))
+    assert rows(pg_engine, pg_schema, "faceid_idcard_erasure") == []
     with caplog.at_level(logging.DEBUG):
         summary = FaceIdEraseOperator(
             task_id="erase",
