@@ -79,7 +79,13 @@ def get_provider_info() -> dict[str, Any]:
         ],
         "hooks": [{"integration-name": "FaceID", "python-modules": ["airflow_provider_faceid.hooks.faceid"]}],
         "operators": [
-            {"integration-name": "FaceID", "python-modules": ["airflow_provider_faceid.operators.faceid"]}
+            {
+                "integration-name": "FaceID",
+                "python-modules": [
+                    "airflow_provider_faceid.operators.faceid",
+                    "airflow_provider_faceid.operators.lifecycle",
+                ],
+            }
         ],
         "connection-types": [
             {

@@ -19,8 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_faceid.fieldcrypt import FieldCipher, seal_row
 from airflow_provider_faceid.idnumber import mask as mask_number
 from airflow_provider_faceid.idnumber import normalize as normalize_number
+from airflow_provider_faceid.privacy import mask_address, mask_name
 from airflow_provider_faceid.records import IdCardRecord, as_row
 from airflow_provider_faceid.sink import PostgresSink
 from airflow_provider_faceid.staging import StagedObject
@@ -50,6 +52,7 @@ class Lineage:
 
 
 IdNumberStorage = Callable[[str], str]
+Committed = Callable[[list[tuple[StagedObject, str]], list[tuple[StagedObject, str | None]]], None]
 
 
 def store_plain(number: str) -> str:
@@ -96,6 +99,11 @@ class Loader:
     :param on_settled: called once per settled object (progress reporting).
     :param documents: pairs loaded images into documents, written in each batch's transaction;
         ``None`` leaves images unpaired.
+    :param on_committed: called after each commit with the (object, digest) pairs whose load (or
+        permanent failure) is now recorded, including those skipped as already recorded: the
+        after-load handling of the scans (see :mod:`.after_load`).
+    :param cipher: encrypts name, address and number (see :mod:`.fieldcrypt`); ``None`` stores them
+        as read (the number as ``store_number`` says).
     """
 
     def __init__(
@@ -107,6 +115,8 @@ class Loader:
         store_number: IdNumberStorage = store_plain,
         on_settled: Callable[[], None] | None = None,
         documents: DocumentWriter | None = None,
+        cipher: FieldCipher | None = None,
+        on_committed: Committed | None = None,
     ) -> None:
         if commit_every < 1:
             raise ValueError(f"commit_every must be >= 1, got {commit_every}")
@@ -116,7 +126,11 @@ class Loader:
         self.store_number = store_number
         self.on_settled = on_settled
         self.documents = documents
+        self.cipher = cipher
+        self.on_committed = on_committed
         self.counts = LoadCounts()
+        self._done_loaded: list[tuple[StagedObject, str]] = []
+        self._done_failed: list[tuple[StagedObject, str | None]] = []
         self._results: dict[str, dict[str, Any]] = {}
         self._sources: list[dict[str, Any]] = []
         self._failures: list[dict[str, Any]] = []
@@ -127,10 +141,16 @@ class Loader:
         with self._lock:
             self.counts.listed += n
 
-    def skipped(self, obj: StagedObject, *, reason: str) -> None:
-        """Recorded by an earlier run and unchanged: nothing to write."""
+    def skipped(self, obj: StagedObject, *, reason: str, sha256: str | None = None) -> None:
+        """Recorded by an earlier run and unchanged: nothing to write (``reason`` is ``"loaded"`` or
+        ``"failed_permanent"``; the after-load handling an earlier run may not have finished is redone)."""
         with self._lock:
             self.counts.skipped[reason] += 1
+            if self.on_committed is not None:
+                if reason == "loaded" and sha256 is not None:
+                    self._done_loaded.append((obj, sha256))
+                elif reason == "failed_permanent":
+                    self._done_failed.append((obj, sha256))
             self._settled()
 
     def duplicate(self, obj: StagedObject, *, sha256: str) -> None:
@@ -138,6 +158,8 @@ class Loader:
         with self._lock:
             self.counts.duplicates += 1
             self._sources.append(self._source_row(obj, sha256))
+            if self.on_committed is not None:
+                self._done_loaded.append((obj, sha256))
             self._settled()
 
     def loaded(self, obj: StagedObject, *, sha256: str, record: IdCardRecord) -> None:
@@ -153,6 +175,8 @@ class Loader:
                     self.documents.add(ref, sha256=sha256, record=record, row=row)
             self._results[sha256] = row
             self._sources.append(self._source_row(obj, sha256))
+            if self.on_committed is not None:
+                self._done_loaded.append((obj, sha256))
             self._settled()
 
     def failed(self, obj: StagedObject, *, sha256: str | None, failure: Failure) -> None:
@@ -173,12 +197,15 @@ class Loader:
                     "task_id": self.lineage.task_id,
                 }
             )
+            if self.on_committed is not None and not failure.retryable:
+                self._done_failed.append((obj, sha256))
             self._settled()
 
     def flush(self) -> None:
         """Write what is buffered in one transaction."""
         with self._lock:
             if not (self._results or self._sources or self._failures):
+                self._after_commit()
                 return
             started = time.monotonic()
             self.sink.write_batch(
@@ -190,6 +217,15 @@ class Loader:
             self.write_seconds += time.monotonic() - started
             self.counts.batches += 1
             self._results, self._sources, self._failures = {}, [], []
+            self._after_commit()
+
+    def _after_commit(self) -> None:
+        # Only here, once write_batch returned: the rows of these objects are committed.
+        if self.on_committed is None or not (self._done_loaded or self._done_failed):
+            return
+        loaded, failed = self._done_loaded, self._done_failed
+        self._done_loaded, self._done_failed = [], []
+        self.on_committed(loaded, failed)
 
     def _settled(self) -> None:
         if self.counts.settled % self.commit_every == 0:
@@ -204,6 +240,8 @@ class Loader:
             image_sha256=sha256,
             id_card_number=self.store_number(number) if number else number,
             id_card_number_masked=mask_number(number) if number else None,
+            name_masked=mask_name(record.name) if record.name else None,
+            address_masked=mask_address(record.address) if record.address else None,
             source_uri=obj.uri,
             source_size=obj.size,
             dag_id=self.lineage.dag_id,
@@ -211,6 +249,8 @@ class Loader:
             task_id=self.lineage.task_id,
             logical_date=self.lineage.logical_date,
         )
+        if self.cipher is not None:
+            seal_row(row, self.cipher, clear_number=number)
         return row
 
     def _source_row(self, obj: StagedObject, sha256: str) -> dict[str, Any]:

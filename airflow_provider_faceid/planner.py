@@ -10,6 +10,9 @@ permanently failed. Decisions are taken in the cheapest order:
 3. by preparation (decode check, EXIF orientation, re-encode under the body limit), so a file the
    API would refuse fails here, for free, with a precise reason.
 
+Bytes erased on request (tombstoned digests) never reach step 3: they fail with ``ERASED``, also
+when ``reprocess`` is set.
+
 Everything that does not become a :class:`WorkItem` is handed to the :class:`~.loader.Loader`
 as it is decided, so every listed object ends in exactly one place.
 """
@@ -18,9 +21,10 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from airflow_provider_faceid.erasure import ERASED
 from airflow_provider_faceid.imageprep import ImagePrepError, PreparedImage, prepare_image
 from airflow_provider_faceid.loader import Failure, Loader
 from airflow_provider_faceid.sink import PostgresSink, SourceStatus
@@ -34,6 +38,9 @@ LOOKUP_BATCH = 500
 # closes at this many files or bytes, whichever comes first.
 SHA_LOOKUP_FILES = 32
 SHA_LOOKUP_BYTES = 16 * 1024 * 1024
+_ERASED = Failure(code=ERASED, message="erased on request: not read again", retryable=False)
+Tombstones = Callable[[Iterable[str]], set[str]]
+"""The digests among those given that were erased (see :func:`.erasure.tombstoned`)."""
 
 
 @dataclass(frozen=True)
@@ -52,12 +59,20 @@ class Planner:
     :param loader: receives skips, duplicates and pre-call failures as they are decided.
     :param reprocess: send every image again, whatever is recorded.
     :param max_file_bytes: staged files larger than this fail with ``FILE_TOO_LARGE`` unread.
+    :param tombstones: finds erased digests among a group's; ``None`` checks none.
     """
 
     def __init__(
-        self, *, sink: PostgresSink, loader: Loader, reprocess: bool = False, max_file_bytes: int
+        self,
+        *,
+        sink: PostgresSink,
+        loader: Loader,
+        reprocess: bool = False,
+        max_file_bytes: int,
+        tombstones: Tombstones | None = None,
     ) -> None:
         self.sink = sink
+        self.tombstones = tombstones
         self.loader = loader
         self.reprocess = reprocess
         self.max_file_bytes = max_file_bytes
@@ -74,8 +89,9 @@ class Planner:
             self.loader.count_listed(len(batch))
             for group in self._read_groups(self._unrecorded(batch)):
                 known = set() if self.reprocess else self.sink.known_sha256(s.sha256 for s in group)
+                erased = set() if self.tombstones is None else self.tombstones(s.sha256 for s in group)
                 for staged in group:
-                    item = self._prepare(staged, known=known)
+                    item = self._prepare(staged, known=known, erased=erased)
                     if item is not None:
                         yield item
 
@@ -99,9 +115,9 @@ class Planner:
             if state is None or not state.same_object(size=obj.size, etag=obj.etag):
                 yield obj
             elif state.status is SourceStatus.LOADED:
-                self.loader.skipped(obj, reason="loaded")
+                self.loader.skipped(obj, reason="loaded", sha256=state.image_sha256)
             elif state.status is SourceStatus.FAILED_PERMANENT:
-                self.loader.skipped(obj, reason="failed_permanent")
+                self.loader.skipped(obj, reason="failed_permanent", sha256=state.image_sha256)
             else:
                 yield obj
 
@@ -123,9 +139,12 @@ class Planner:
         if group:
             yield group
 
-    def _prepare(self, staged: StagedBytes, *, known: set[str]) -> WorkItem | None:
+    def _prepare(self, staged: StagedBytes, *, known: set[str], erased: set[str]) -> WorkItem | None:
         obj, sha = staged.obj, staged.sha256
         if not self._claim(obj, sha):
+            return None
+        if sha in erased:
+            self._share([obj, *self.settle(sha, _ERASED)], sha, _ERASED)
             return None
         if sha in known:
             self._share([obj, *self.settle(sha, None)], sha, None)

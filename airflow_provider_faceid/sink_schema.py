@@ -1,4 +1,4 @@
-"""Names, tables and DDL of the Postgres sink (schema version 3), and the migrations between versions.
+"""Names, tables and DDL of the Postgres sink (schema version 4), and the migrations between versions.
 
 The tables are SQLAlchemy Core objects: one definition gives the DDL, the statements of the sink and the
 column lists of COPY, so they cannot drift apart. Every identifier a user can choose is checked against
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql import quoted_name
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Version of the table layout this code writes. Bump it with a migration step, never silently."""
 
 IDENTIFIER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
@@ -75,6 +75,9 @@ class SinkNames:
     meta: str
     documents: str
     document_history: str
+    erasures: str
+    tombstones: str
+    masked_view: str
 
     @classmethod
     def build(cls, *, schema: str | None, table: str, failures_table: str | None = None) -> SinkNames:
@@ -89,6 +92,9 @@ class SinkNames:
             meta=f"{table}_meta",
             documents=f"{table}_document",
             document_history=f"{table}_document_history",
+            erasures=f"{table}_erasure",
+            tombstones=f"{table}_tombstone",
+            masked_view=f"{table}_masked",
         )
         validate_identifier(names.sources, what="sources table name (table name + '_source')")
         validate_identifier(names.failures, what="failures table name")
@@ -97,10 +103,22 @@ class SinkNames:
         validate_identifier(
             names.document_history, what="document history table name (table name + '_document_history')"
         )
-        derived = {names.sources, names.meta, names.documents, names.document_history}
+        validate_identifier(names.erasures, what="erasure audit table name (table name + '_erasure')")
+        validate_identifier(names.tombstones, what="tombstone table name (table name + '_tombstone')")
+        validate_identifier(names.masked_view, what="masked view name (table name + '_masked')")
+        derived = {
+            names.sources,
+            names.meta,
+            names.documents,
+            names.document_history,
+            names.erasures,
+            names.tombstones,
+            names.masked_view,
+        }
         if names.failures in derived | {names.results}:
             raise ValueError(
-                "failures_table must differ from the results, sources, meta and document table names"
+                "failures_table must differ from the results, sources, meta, document, erasure, "
+                "tombstone and masked view names"
             )
         return names
 
@@ -118,11 +136,22 @@ class SinkTables:
     meta: sa.Table
     documents: sa.Table
     document_history: sa.Table
+    erasures: sa.Table
+    tombstones: sa.Table
 
     @property
     def all(self) -> tuple[sa.Table, ...]:
         """Creation order: the meta table first, so a version check can run before anything else."""
-        return (self.meta, self.results, self.sources, self.failures, self.documents, self.document_history)
+        return (
+            self.meta,
+            self.results,
+            self.sources,
+            self.failures,
+            self.documents,
+            self.document_history,
+            self.erasures,
+            self.tombstones,
+        )
 
 
 def _q(name: str) -> quoted_name:
@@ -130,8 +159,13 @@ def _q(name: str) -> quoted_name:
     return quoted_name(name, True)
 
 
-def _col(name: str, type_: sa.types.TypeEngine | type[sa.types.TypeEngine], **kw: object) -> sa.Column:
-    return sa.Column(_q(name), type_, **kw)  # type: ignore[arg-type]
+def _col(
+    name: str,
+    type_: sa.types.TypeEngine | type[sa.types.TypeEngine],
+    *args: sa.schema.SchemaItem,
+    **kw: object,
+) -> sa.Column:
+    return sa.Column(_q(name), type_, *args, **kw)  # type: ignore[arg-type]
 
 
 def build_tables(names: SinkNames) -> SinkTables:
@@ -179,6 +213,9 @@ def build_tables(names: SinkNames) -> SinkTables:
         # Version 2. Last, as ALTER TABLE ADD COLUMN puts it on upgraded tables: COPY names columns,
         # but a `SELECT *` should look the same on a new and an upgraded database.
         _col("document_key", sa.Text),
+        # Version 4 (personal data): the masks of the logs, for the masked view whatever the
+        # storage, and the number's AES-GCM envelope when encrypt_fields is on.
+        *_personal_data_result_columns(),
         sha_check(names.results),
         schema=schema,
     )
@@ -238,6 +275,7 @@ def build_tables(names: SinkNames) -> SinkTables:
     )
     documents, document_history = _document_tables(names, metadata, schema)
     _page_indexes(names, results, failures)
+    erasures, tombstones = _personal_data_tables(names, metadata, schema)
     tables = SinkTables(
         names=names,
         metadata=metadata,
@@ -247,6 +285,8 @@ def build_tables(names: SinkNames) -> SinkTables:
         meta=meta,
         documents=documents,
         document_history=document_history,
+        erasures=erasures,
+        tombstones=tombstones,
     )
     for table in tables.all:
         named: list[sa.Index | sa.Constraint] = [*table.indexes, *table.constraints]
@@ -299,6 +339,8 @@ def _document_tables(
         _col("dag_id", sa.Text),
         _col("run_id", sa.Text),
         _col("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=now),
+        # Version 4: last, as on upgraded tables.
+        _col("id_card_number_encrypted", sa.Text),
         sa.CheckConstraint(
             "status IN ('complete', 'front_only', 'back_only', 'conflict')",
             name=_q(f"{names.documents}_status"),
@@ -359,6 +401,111 @@ def _migrate_2_to_3(tables: SinkTables, dialect: sa.Dialect) -> list[str]:
     ]
 
 
+# -- version 4: personal data (masks, encrypted number, erasure audit, tombstones, masked view) ----
+
+
+def _personal_data_result_columns() -> list[sa.Column]:
+    return [
+        _col("name_masked", sa.Text),
+        _col("address_masked", sa.Text),
+        _col("id_card_number_encrypted", sa.Text),
+    ]
+
+
+def _personal_data_tables(
+    names: SinkNames, metadata: sa.MetaData, schema: quoted_name | None
+) -> tuple[sa.Table, sa.Table]:
+    """The erasure audit (what was erased, never whom) and the digests a load must never read again.
+
+    Written by :mod:`airflow_provider_faceid.erasure`; the tombstones are read by the planner.
+    """
+    now = sa.text("now()")
+    erasures = sa.Table(
+        _q(names.erasures),
+        metadata,
+        _col("erasure_id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+        _col("key_kind", sa.Text, nullable=False),
+        _col("request_ref", sa.Text),
+        _col("images_erased", sa.Integer, nullable=False),
+        _col("rows_deleted", pg.JSONB, nullable=False),
+        _col("objects", pg.ARRAY(sa.Text), nullable=False),
+        _col("objects_deleted", pg.ARRAY(sa.Text)),
+        _col("dag_id", sa.Text),
+        _col("run_id", sa.Text),
+        _col("erased_at", sa.DateTime(timezone=True), nullable=False, server_default=now),
+        _col("scans_done_at", sa.DateTime(timezone=True)),
+        sa.CheckConstraint(
+            "key_kind IN ('id_number', 'document_key', 'source_uri')", name=_q(f"{names.erasures}_key_kind")
+        ),
+        schema=schema,
+    )
+    tombstones = sa.Table(
+        _q(names.tombstones),
+        metadata,
+        _col("image_sha256", sa.Text, primary_key=True),
+        _col("erasure_id", sa.BigInteger, nullable=False),
+        _col("erased_at", sa.DateTime(timezone=True), nullable=False, server_default=now),
+        sa.CheckConstraint(_SHA256_CHECK, name=_q(f"{names.tombstones}_sha")),
+        schema=schema,
+    )
+    return erasures, tombstones
+
+
+def _migrate_3_to_4(tables: SinkTables, dialect: sa.Dialect) -> list[str]:
+    """Version 3 -> 4 (personal data): the new columns; the new tables and the view follow as for
+    a new database."""
+    quote = dialect.identifier_preparer.format_table
+    results, documents = quote(tables.results), quote(tables.documents)
+    added = [c.name for c in _personal_data_result_columns()]
+    return [
+        *(f'ALTER TABLE {results} ADD COLUMN IF NOT EXISTS "{c}" TEXT' for c in added),
+        # IF EXISTS: tables of version 1 have no documents table yet (it is created after the steps).
+        f'ALTER TABLE IF EXISTS {documents} ADD COLUMN IF NOT EXISTS "id_card_number_encrypted" TEXT',
+    ]
+
+
+# The masks of privacy.py in SQL, for rows loaded before version 4 (no stored mask, clear values).
+_SQL_MASKS = {
+    "name": (
+        'CASE WHEN r."name" IS NULL OR r."name" = \'\' THEN r."name" '
+        "WHEN starts_with(r.\"name\", 'enc1:') OR char_length(btrim(r.\"name\")) <= 1 THEN '**' "
+        "ELSE left(btrim(r.\"name\"), 1) || '**' END"
+    ),
+    "address": (
+        'CASE WHEN r."address" IS NULL OR r."address" = \'\' THEN r."address" '
+        "WHEN starts_with(r.\"address\", 'enc1:') THEN '**' "
+        'ELSE left(btrim(r."address"), least(6, char_length(btrim(r."address")) / 3)) || \'**\' END'
+    ),
+}
+
+
+def masked_view_statement(tables: SinkTables) -> str:
+    """``<table>_masked``: the results table's columns, personal values as the logs show them.
+
+    Created only when missing (a DO block): replacing it on every task start would wait behind any
+    analyst's open query on it, and hold up the load. A later migration that adds result columns
+    drops and re-creates it.
+    """
+    prep = pg.dialect().identifier_preparer
+    results = prep.format_table(tables.results)
+    view = prep.quote(tables.names.masked_view)
+    if tables.names.schema is not None:
+        view = f"{prep.quote(tables.names.schema)}.{view}"
+    masked = {
+        "name": f'COALESCE(r."name_masked", {_SQL_MASKS["name"]})',
+        "address": f'COALESCE(r."address_masked", {_SQL_MASKS["address"]})',
+        "id_card_number": 'r."id_card_number_masked"',
+        "id_card_number_encrypted": "CAST(NULL AS text)",
+    }
+    columns = ", ".join(
+        f'{masked[c.name]} AS "{c.name}"' if c.name in masked else f'r."{c.name}"'
+        for c in tables.results.columns
+    )
+    create = f"CREATE VIEW {view} AS SELECT {columns} FROM {results} AS r"
+    regclass = view.replace("'", "''")
+    return f"DO $$ BEGIN IF to_regclass('{regclass}') IS NULL THEN {create}; END IF; END $$"
+
+
 # Steps from version N to N + 1, run in order inside create_tables' transaction. A step only adds
 # (columns, tables): the CREATE ... IF NOT EXISTS statements that follow make the new tables.
 _MIGRATIONS: dict[int, Callable[[SinkTables, sa.Dialect], list[str]]] = {
@@ -367,6 +514,7 @@ _MIGRATIONS: dict[int, Callable[[SinkTables, sa.Dialect], list[str]]] = {
         'ADD COLUMN IF NOT EXISTS "document_key" TEXT'
     ],
     2: _migrate_2_to_3,
+    3: _migrate_3_to_4,
 }
 
 
@@ -389,6 +537,7 @@ def ddl_statements(tables: SinkTables) -> list[str]:
         )
         for index in sorted(table.indexes, key=lambda i: str(i.name)):
             statements.append(str(sa.schema.CreateIndex(index, if_not_exists=True).compile(dialect=dialect)))
+    statements.append(masked_view_statement(tables))
     return statements
 
 

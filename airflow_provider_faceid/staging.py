@@ -194,6 +194,12 @@ def read_staged(obj: StagedObject, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Sta
     return StagedBytes(obj=obj, data=data, sha256=hashlib.sha256(data).hexdigest())
 
 
+def filesystem_of(uri: str, conn_id: str | None = None) -> tuple[AbstractFileSystem, str]:
+    """The fsspec filesystem and path of ``uri``, resolved as listing and reading resolve it."""
+    src = _resolve(uri, conn_id)
+    return src.fs, src.path
+
+
 def _resolve(source: str, conn_id: str | None) -> _Source:
     from airflow.sdk import ObjectStoragePath
 

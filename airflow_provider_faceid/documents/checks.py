@@ -52,6 +52,7 @@ FRONT_FIELDS = (
     "address",
     "id_card_number",
     "id_card_number_masked",
+    "id_card_number_encrypted",
     "region_code",
     "number_check",
 )

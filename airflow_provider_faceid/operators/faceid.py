@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 import time
@@ -11,13 +12,17 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import Asset, BaseOperator
 from airflow.sdk.exceptions import AirflowException
 
+from airflow_provider_faceid.after_load import AfterLoad, ScanDisposer
 from airflow_provider_faceid.documents import DocumentWriter, parse_pair_by
+from airflow_provider_faceid.erasure import tombstoned
 from airflow_provider_faceid.exceptions import (
     API_NOT_FOUND,
     AUTHORIZATION_ERROR,
     INSECURE_CONNECTION,
     FaceIdError,
 )
+from airflow_provider_faceid.fieldcrypt import FieldCipher
+from airflow_provider_faceid.keys import read_secret
 from airflow_provider_faceid.loader import (
     Failure,
     IdNumberStorage,
@@ -80,14 +85,34 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
         HMAC-SHA256(key, number) hex, with the key from ``hmac_key_conn_id`` or ``hmac_key_variable``.
     :param hmac_key_conn_id: connection whose password is the HMAC key.
     :param hmac_key_variable: Airflow Variable holding the HMAC key.
+    :param encrypt_fields: store ``name``, ``address`` and the number AES-GCM encrypted (the number in
+        ``id_card_number_encrypted``; ``id_card_number`` keeps the HMAC, so this needs
+        ``id_number_storage="hmac"``). See README, "Personal data".
+    :param encryption_key_conn_id: connection whose password is the field encryption key.
+    :param encryption_key_variable: Airflow Variable holding the field encryption key.
     :param max_file_bytes: staged files larger than this fail with FILE_TOO_LARGE without being read.
     :param progress_every: log a progress line every this many images (and every 30 s).
+    :param after_load: what becomes of a scan once its row is committed: ``"keep"`` (default),
+        ``"delete"`` or ``"move"`` (to ``archive_to``, as ``<archive_to>/<sha256>/<file name>``).
+        Never before the commit; a re-run finishes what a crash interrupted, without an API call.
+    :param after_load_failures: the same for scans that failed for good; default ``"keep"``, for
+        inspection. Retryable failures are always kept. (ERASED scans count as failed for good.)
+    :param archive_to: folder or object-store URL for ``"move"``. (templated)
+    :param archive_conn_id: connection of the archive's store; not needed for local folders.
     :param pair_by: pair fronts and backs into ``<table>_document`` rows by ``"folder"``, a file-name
         regular expression with a named group ``document``, or ``"manifest:<file name>"``; ``None``
         (default) pairs nothing. (templated)
     """
 
-    template_fields: Sequence[str] = ("source", "pattern", "schema", "table", "failures_table", "pair_by")
+    template_fields: Sequence[str] = (
+        "source",
+        "pattern",
+        "schema",
+        "table",
+        "failures_table",
+        "pair_by",
+        "archive_to",
+    )
     ui_color = "#e8f4fd"
 
     def __init__(
@@ -109,9 +134,16 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
         id_number_storage: str = "plain",
         hmac_key_conn_id: str | None = None,
         hmac_key_variable: str | None = None,
+        encrypt_fields: bool = False,
+        encryption_key_conn_id: str | None = None,
+        encryption_key_variable: str | None = None,
         max_file_bytes: int = DEFAULT_MAX_BYTES,
         progress_every: int = 500,
         pair_by: str | None = None,
+        after_load: AfterLoad = "keep",
+        after_load_failures: AfterLoad = "keep",
+        archive_to: str | None = None,
+        archive_conn_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         if "outlets" not in kwargs:
@@ -123,9 +155,22 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
             )
         if id_number_storage == "hmac" and not (hmac_key_conn_id or hmac_key_variable):
             raise ValueError('id_number_storage="hmac" needs hmac_key_conn_id or hmac_key_variable')
+        if encrypt_fields:
+            if not (encryption_key_conn_id or encryption_key_variable):
+                raise ValueError(
+                    "encrypt_fields=True needs encryption_key_conn_id or encryption_key_variable"
+                )
+            if id_number_storage != "hmac":
+                # A random-nonce ciphertext cannot be joined, compared across fronts or found for an
+                # erasure: the HMAC is that key, the ciphertext only the recoverable value.
+                raise ValueError(
+                    'encrypt_fields=True needs id_number_storage="hmac" (the join and erasure key)'
+                )
         if max_in_flight is not None and max_in_flight < 1:
             raise ValueError(f"max_in_flight must be >= 1, got {max_in_flight}")
         _check_max_failures(max_failures)
+        # Checked now: a wrong mode must fail the DAG file's import, not a run after its calls.
+        ScanDisposer(after_load=after_load, on_failure=after_load_failures, archive_to=archive_to)
         if pair_by is not None and "{{" not in pair_by:
             parse_pair_by(pair_by)  # a bad rule fails the DAG file's import, not a run
         self.source = source
@@ -144,9 +189,16 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
         self.id_number_storage = id_number_storage
         self.hmac_key_conn_id = hmac_key_conn_id
         self.hmac_key_variable = hmac_key_variable
+        self.encrypt_fields = encrypt_fields
+        self.encryption_key_conn_id = encryption_key_conn_id
+        self.encryption_key_variable = encryption_key_variable
         self.max_file_bytes = max_file_bytes
         self.progress_every = progress_every
         self.pair_by = pair_by
+        self.after_load = after_load
+        self.after_load_failures = after_load_failures
+        self.archive_to = archive_to
+        self.archive_conn_id = archive_conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
         started = time.monotonic()
@@ -163,6 +215,12 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
                 dag_id=lineage.dag_id,
                 run_id=lineage.run_id,
             )
+        scans = ScanDisposer(
+            after_load=self.after_load,
+            on_failure=self.after_load_failures,
+            archive_to=self.archive_to,
+            archive_conn_id=self.archive_conn_id,
+        )
         loader = Loader(
             sink=sink,
             lineage=lineage,
@@ -170,9 +228,15 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
             store_number=self._id_number_storage(),
             on_settled=progress.update,
             documents=documents,
+            cipher=self._cipher(),
+            on_committed=scans.committed if scans.acts else None,
         )
         planner = Planner(
-            sink=sink, loader=loader, reprocess=self.reprocess, max_file_bytes=self.max_file_bytes
+            sink=sink,
+            loader=loader,
+            reprocess=self.reprocess,
+            max_file_bytes=self.max_file_bytes,
+            tombstones=functools.partial(tombstoned, sink.engine, sink.tables),
         )
         retries = _Counter()
         hook = self._faceid_hook(in_flight, on_retry=lambda _error, _attempt: retries.add())
@@ -208,6 +272,8 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
         summary = _summary(loader, stats.as_dict(), retries.value, time.monotonic() - started, in_flight)
         if documents is not None:
             summary["documents"] = documents.counts()
+        if scans.acts:
+            summary["scans"] = dict(scans.counts)
         self.log.info("FaceID summary: %s", summary)
         if fatal is not None:
             raise AirflowException(
@@ -261,31 +327,39 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
         )
 
     def _sink(self) -> PostgresSink:
-        from airflow.providers.postgres.hooks.postgres import PostgresHook
-
-        from airflow_provider_faceid.sink import PostgresSink
-
-        # pre_ping: a pooled connection that died between batches (database restarted or failed over)
-        # is replaced at checkout instead of failing the task, and the paid calls of its batch with it.
-        engine = PostgresHook(postgres_conn_id=self.postgres_conn_id).get_sqlalchemy_engine(
-            engine_kwargs={"pool_pre_ping": True}
-        )
-        return PostgresSink(
-            engine=engine, schema=self.schema, table=self.table, failures_table=self.failures_table
-        )
+        return build_sink(self.postgres_conn_id, self.schema, self.table, self.failures_table)
 
     def _id_number_storage(self) -> IdNumberStorage:
         if self.id_number_storage == "plain":
             return store_plain
-        from airflow.sdk import BaseHook, Variable
-        from airflow.sdk.log import mask_secret
-
-        if self.hmac_key_conn_id:
-            key = BaseHook.get_connection(self.hmac_key_conn_id).password or ""
-        else:
-            key = Variable.get(str(self.hmac_key_variable))
-        mask_secret(key)
+        key = read_secret(conn_id=self.hmac_key_conn_id, variable=self.hmac_key_variable, what="HMAC key")
         return hmac_storage(key.encode())
+
+    def _cipher(self) -> FieldCipher | None:
+        if not self.encrypt_fields:
+            return None
+        key = read_secret(
+            conn_id=self.encryption_key_conn_id,
+            variable=self.encryption_key_variable,
+            what="field encryption key",
+        )
+        return FieldCipher(key)
+
+
+def build_sink(
+    postgres_conn_id: str, schema: str | None, table: str, failures_table: str | None = None
+) -> PostgresSink:
+    """The sink on connection ``postgres_conn_id``, for the load and the lifecycle operators alike."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    from airflow_provider_faceid.sink import PostgresSink
+
+    # pre_ping: a pooled connection that died between batches (database restarted or failed over)
+    # is replaced at checkout instead of failing the task, and the paid calls of its batch with it.
+    engine = PostgresHook(postgres_conn_id=postgres_conn_id).get_sqlalchemy_engine(
+        engine_kwargs={"pool_pre_ping": True}
+    )
+    return PostgresSink(engine=engine, schema=schema, table=table, failures_table=failures_table)
 
 
 def results_asset(postgres_conn_id: str, schema: str | None, table: str) -> Asset:

@@ -123,7 +123,11 @@ def test_create_tables_twice_is_fine_and_makes_tables_indexes_and_version(
         "faceid_idcard_meta",
         "faceid_idcard_document",
         "faceid_idcard_document_history",
+        "faceid_idcard_erasure",
+        "faceid_idcard_tombstone",
     }
+    views = fetch(pg_engine, "SELECT viewname FROM pg_views WHERE schemaname = :s", s=pg_schema)
+    assert views == [("faceid_idcard_masked",)]
     indexes = {
         r[0] for r in fetch(pg_engine, "SELECT indexname FROM pg_indexes WHERE schemaname = :s", s=pg_schema)
     }
@@ -153,6 +157,8 @@ def test_create_tables_creates_a_missing_schema_and_honours_custom_names(
             "Cards_meta",
             "Cards_document",
             "Cards_document_history",
+            "Cards_erasure",
+            "Cards_tombstone",
         }
     finally:
         with pg_engine.begin() as conn:
@@ -187,7 +193,7 @@ def test_concurrent_create_tables_from_threads_does_not_race(pg_engine: sa.Engin
         for t in threads:
             t.join(timeout=60)
         assert errors == []
-        assert len(tables_in(pg_engine, pg_schema + "_race")) == 6
+        assert len(tables_in(pg_engine, pg_schema + "_race")) == 8
         assert PostgresSink(engine=pg_engine, schema=pg_schema + "_race").schema_version() == SCHEMA_VERSION
     finally:
         with pg_engine.begin() as conn:
@@ -212,8 +218,9 @@ def test_version_1_tables_are_migrated_in_place(pg_engine: sa.Engine, pg_schema:
     sink = PostgresSink(engine=pg_engine, schema=pg_schema)
     sink.create_tables()
     sink.write_batch(results=[result_row("a")])
-    # Back to the version 1 layout: no document_key column, no document tables.
+    # Back to the version 1 layout: no document_key column, no document tables (nor the view).
     with pg_engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP VIEW "{pg_schema}".faceid_idcard_masked')
         conn.exec_driver_sql(f'ALTER TABLE "{pg_schema}".faceid_idcard DROP COLUMN document_key')
         conn.exec_driver_sql(f'DROP TABLE "{pg_schema}".faceid_idcard_document')
         conn.exec_driver_sql(f'DROP TABLE "{pg_schema}".faceid_idcard_document_history')
@@ -227,6 +234,31 @@ def test_version_1_tables_are_migrated_in_place(pg_engine: sa.Engine, pg_schema:
     migrated.write_batch(results=[{**result_row("b"), "document_key": "doc-b"}])
     keys = fetch(pg_engine, f'SELECT document_key FROM "{pg_schema}".faceid_idcard ORDER BY document_key')
     assert keys == [("doc-b",), (None,)]
+
+
+def test_version_3_tables_are_migrated_in_place(pg_engine: sa.Engine, pg_schema: str) -> None:
+    sink = PostgresSink(engine=pg_engine, schema=pg_schema)
+    sink.create_tables()
+    sink.write_batch(results=[result_row("a")])
+    # Back to the version 3 layout: no personal-data columns, tables or view.
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP VIEW "{pg_schema}".faceid_idcard_masked')
+        for column in ("name_masked", "address_masked", "id_card_number_encrypted"):
+            conn.exec_driver_sql(f'ALTER TABLE "{pg_schema}".faceid_idcard DROP COLUMN {column}')
+        conn.exec_driver_sql(
+            f'ALTER TABLE "{pg_schema}".faceid_idcard_document DROP COLUMN id_card_number_encrypted'
+        )
+        conn.exec_driver_sql(f'DROP TABLE "{pg_schema}".faceid_idcard_erasure')
+        conn.exec_driver_sql(f'DROP TABLE "{pg_schema}".faceid_idcard_tombstone')
+        conn.exec_driver_sql(f'UPDATE "{pg_schema}".faceid_idcard_meta SET schema_version = 3')
+    migrated = PostgresSink(engine=pg_engine, schema=pg_schema)
+    migrated.create_tables()
+    assert migrated.schema_version() == SCHEMA_VERSION
+    assert {"faceid_idcard_erasure", "faceid_idcard_tombstone"} <= tables_in(pg_engine, pg_schema)
+    # The row of version 3 shows in the masked view with the masks computed in SQL, as in the logs.
+    masked = fetch(pg_engine, f'SELECT name, address, name_masked FROM "{pg_schema}".faceid_idcard_masked')
+    assert masked == [("张**", "北京市海**", None)]
+    migrated.write_batch(results=[{**result_row("b"), "name_masked": "李**"}])
 
 
 def test_write_before_create_tables_says_what_to_do(pg_engine: sa.Engine, pg_schema: str) -> None:
@@ -625,8 +657,8 @@ def test_version_2_tables_get_the_page_indexes(pg_engine: sa.Engine, pg_schema: 
             conn.exec_driver_sql(f'DROP INDEX "{pg_schema}"."{name}"')
         conn.exec_driver_sql(f'UPDATE "{pg_schema}".faceid_idcard_meta SET schema_version = 2')
     statements = sink_module.migration_statements(sink.tables, 2)
-    assert len(statements) == 4 and all(s.startswith("CREATE INDEX IF NOT EXISTS") for s in statements)
+    assert [s for s in statements if s.startswith("CREATE INDEX IF NOT EXISTS")] == statements[:4]
     PostgresSink(engine=pg_engine, schema=pg_schema).create_tables()
     found = fetch(pg_engine, f"SELECT indexname FROM pg_indexes WHERE schemaname = '{pg_schema}'")
     assert page_indexes <= {name for (name,) in found}
-    assert PostgresSink(engine=pg_engine, schema=pg_schema).schema_version() == 3
+    assert PostgresSink(engine=pg_engine, schema=pg_schema).schema_version() == SCHEMA_VERSION

@@ -25,12 +25,19 @@ from airflow.serialization.encoders import encode_timetable
 from airflow.timetables.base import TimeRestriction
 
 from airflow_provider_faceid.operators.faceid import FaceIdOcrToPostgresOperator
+from airflow_provider_faceid.operators.lifecycle import (
+    FaceIdEraseOperator,
+    FaceIdRetentionOperator,
+    FaceIdRotateKeyOperator,
+)
 from airflow_provider_faceid.staging import StagedObject
 
 DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
 DAILY = "faceid_idcards_daily"
 BACKFILL = "faceid_idcards_backfill"
 DOCUMENTS = "faceid_documents_daily"
+PERSONAL_DATA = "faceid_personal_data"
+LIFECYCLE = {"faceid_retention_daily", "faceid_erasure", "faceid_key_rotation"}
 
 
 @pytest.fixture
@@ -69,12 +76,29 @@ def render_context(ds: str) -> Any:
 
 def test_dags_import_without_errors(dagbag: DagBag) -> None:
     assert dagbag.import_errors == {}
-    assert set(dagbag.dag_ids) == {DAILY, BACKFILL, DOCUMENTS}
+    assert set(dagbag.dag_ids) == {DAILY, BACKFILL, DOCUMENTS, *LIFECYCLE}
     assert {path.name for path in DAGS_FOLDER.iterdir() if path.suffix == ".py"} == {
         f"{DAILY}.py",
         f"{BACKFILL}.py",
         f"{DOCUMENTS}.py",
+        f"{PERSONAL_DATA}.py",
     }
+
+
+def test_the_lifecycle_dags_never_touch_the_api_and_keep_the_key_out_of_templates(dagbag: DagBag) -> None:
+    retention = task_of(dagbag, "faceid_retention_daily", "apply_retention")
+    assert isinstance(retention, FaceIdRetentionOperator)
+    assert retention.retention == dt.timedelta(days=365) and retention.batch_size == 1000
+    erase = task_of(dagbag, "faceid_erasure", "erase_person")
+    assert isinstance(erase, FaceIdEraseOperator)
+    assert (erase.key_kind, erase.key_from_conf, erase.key) == ("id_number", "key", None)
+    assert "key" not in erase.template_fields and "request_ref" in erase.template_fields
+    assert dagbag.dags["faceid_erasure"].schedule is None
+    rotate = task_of(dagbag, "faceid_key_rotation", "rotate_key")
+    assert isinstance(rotate, FaceIdRotateKeyOperator)
+    assert rotate.previous_key_conn_ids == ["faceid_field_key_old"]
+    for dag_id in LIFECYCLE:
+        assert all(t.pool != "faceid_api" for t in dagbag.dags[dag_id].tasks)
 
 
 def test_the_documents_dag_pairs_by_folder_into_its_own_tables(dagbag: DagBag) -> None:
