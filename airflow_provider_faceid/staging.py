@@ -36,6 +36,7 @@ EMPTY_FILE = "EMPTY_FILE"
 READ_ERROR = "READ_ERROR"
 FILE_TOO_LARGE = "FILE_TOO_LARGE"
 SOURCE_NOT_FOUND = "SOURCE_NOT_FOUND"
+SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE"
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 """Safety cap on one staged file. A scan is a few MB; 50 MB stops a stray video or disk image
@@ -78,6 +79,24 @@ class StagingError(Exception):
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         return (type(self), (self.code, self.uri, self.reason))
+
+
+class SourceUnavailableError(Exception):
+    """The store holding the staged objects went away mid-run (the bucket was deleted).
+
+    Not a failure of any one object, so it is no :class:`StagingError` and no failure row: it
+    stops the task, after what was settled before it is kept.
+    """
+
+    def __init__(self, uri: str, reason: str) -> None:
+        # The object's key stays out of the message: keys may be named after people.
+        super().__init__(f"{SOURCE_UNAVAILABLE}: {reason}")
+        self.code = SOURCE_UNAVAILABLE
+        self.uri = uri
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return (type(self), (self.uri, self.reason))
 
 
 @dataclass(frozen=True)
@@ -168,6 +187,7 @@ def read_staged(obj: StagedObject, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Sta
 
     :raises StagingError: ``READ_ERROR`` (listing problem, vanished, not a regular file, I/O error),
         ``EMPTY_FILE`` (0 bytes), ``FILE_TOO_LARGE`` (more than ``max_bytes``).
+    :raises SourceUnavailableError: the object is gone because its whole bucket is.
     """
     if obj.problem is not None:
         raise StagingError(READ_ERROR, obj.uri, obj.problem)
@@ -175,16 +195,15 @@ def read_staged(obj: StagedObject, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Sta
         raise StagingError(FILE_TOO_LARGE, obj.uri, f"{obj.size} bytes, limit {max_bytes}")
     src = _resolve(obj.uri, obj.conn_id)
     try:
-        if src.is_local:
-            # Opening a FIFO blocks until a writer appears; check the type first.
-            st = os.stat(src.path)
-            if not stat.S_ISREG(st.st_mode):
-                raise StagingError(READ_ERROR, obj.uri, "not a regular file")
-        with src.fs.open(src.path, "rb") as fh:
-            # One byte over the cap tells "exactly max_bytes" from "larger", whatever size said.
-            data = fh.read(max_bytes + 1)
+        # One byte over the cap tells "exactly max_bytes" from "larger", whatever size said.
+        data = _read_local(src, obj.uri, max_bytes + 1) if src.is_local else _read_remote(src, max_bytes + 1)
     except StagingError:
         raise
+    except FileNotFoundError as exc:
+        if not src.is_local:
+            _check_bucket(src, obj.uri)
+            raise StagingError(READ_ERROR, obj.uri, "not found: deleted after it was listed") from None
+        raise StagingError(READ_ERROR, obj.uri, _describe_os_error(exc)) from None
     except (OSError, ValueError) as exc:
         raise StagingError(READ_ERROR, obj.uri, _describe_os_error(exc)) from None
     if len(data) > max_bytes:
@@ -192,6 +211,37 @@ def read_staged(obj: StagedObject, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Sta
     if not data:
         raise StagingError(EMPTY_FILE, obj.uri, "0 bytes")
     return StagedBytes(obj=obj, data=data, sha256=hashlib.sha256(data).hexdigest())
+
+
+def _read_local(src: _Source, uri: str, limit: int) -> bytes:
+    # Opening a FIFO blocks until a writer appears; check the type first.
+    if not stat.S_ISREG(os.stat(src.path).st_mode):
+        raise StagingError(READ_ERROR, uri, "not a regular file")
+    with src.fs.open(src.path, "rb") as fh:
+        return bytes(fh.read(limit))
+
+
+def _read_remote(src: _Source, limit: int) -> bytes:
+    # One ranged GET, sized by the cap and not by a size the listing (or a filesystem cache)
+    # reported: an object replaced since then is read whole, with no HEAD before it.
+    return bytes(src.fs.cat_file(src.path, start=0, end=limit))
+
+
+def _check_bucket(src: _Source, uri: str) -> None:
+    """Raise :class:`SourceUnavailableError` when the bucket holding ``uri`` no longer exists.
+
+    Asked only after a read found nothing: one object deleted after the listing is that object's
+    failure, but a bucket deleted (or renamed away) mid-run would otherwise turn every object still
+    to be read into a failure row, none of them the object's fault.
+    """
+    bucket = src.path.lstrip("/").split("/", 1)[0]
+    src.fs.invalidate_cache(bucket)
+    try:
+        gone = not src.fs.exists(bucket)
+    except (OSError, ValueError):
+        gone = False  # cannot tell: the object's own failure row is the safe outcome
+    if gone:
+        raise SourceUnavailableError(uri, f"the bucket {bucket!r} no longer exists")
 
 
 def _resolve(source: str, conn_id: str | None) -> _Source:
@@ -401,6 +451,9 @@ def _describe_os_error(exc: BaseException) -> str:
 
 def _list_remote(src: _Source, patterns: tuple[str, ...] | None) -> Iterator[StagedObject]:
     fs = src.fs
+    # Airflow keeps one filesystem per connection for the life of the process, and its listing
+    # cache with it: a second run in the same worker must see the store as it is now.
+    fs.invalidate_cache(src.path)
     if fs.isfile(src.path):
         if _name_matches(_basename(src.path), patterns, default_filter=False):
             yield _remote_object(src, src.path, fs.info(src.path))

@@ -30,7 +30,7 @@ from airflow_provider_faceid.planner import Planner, WorkItem
 from airflow_provider_faceid.progress import ProgressReporter
 from airflow_provider_faceid.records import build_record
 from airflow_provider_faceid.runner import Outcome, run_calls
-from airflow_provider_faceid.staging import DEFAULT_MAX_BYTES, list_staged
+from airflow_provider_faceid.staging import DEFAULT_MAX_BYTES, SourceUnavailableError, list_staged
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -196,11 +196,16 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
             list_staged(source, pattern=self.pattern, conn_id=self.source_conn_id) for source in sources
         )
         fatal: FaceIdError | None = None
+        source_gone: SourceUnavailableError | None = None
         with hook, run_calls(planner.work_items(listed), call, max_in_flight=in_flight) as outcomes:
-            for outcome in outcomes:
-                fatal = self._settle(outcome, planner, loader)
-                if fatal is not None:
-                    break
+            try:
+                for outcome in outcomes:
+                    fatal = self._settle(outcome, planner, loader)
+                    if fatal is not None:
+                        break
+            except SourceUnavailableError as gone:
+                # Raised by the listing side after every call already started was settled above.
+                source_gone = gone
             stats = outcomes.stats
         loader.flush()
         progress.total = loader.counts.listed
@@ -209,6 +214,12 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
         if documents is not None:
             summary["documents"] = documents.counts()
         self.log.info("FaceID summary: %s", summary)
+        if source_gone is not None:
+            raise AirflowException(
+                f"Stopped: the staging source went away mid-run ({source_gone.reason}). "
+                f"The {summary['processed']} images settled before are kept; "
+                "re-run when the source is back (they are skipped)."
+            )
         if fatal is not None:
             raise AirflowException(
                 f"Stopped: the FaceID API refused the account or the URL ({fatal}). "
