@@ -33,6 +33,7 @@ from airflow_provider_faceid.runner import Outcome, run_calls
 from airflow_provider_faceid.staging import DEFAULT_MAX_BYTES, SourceUnavailableError, list_staged
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context
 
     from airflow_provider_faceid.hooks.faceid import FaceIdHook
@@ -260,6 +261,20 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
                 f"{failed} of {processed} images failed (max_failures={self.max_failures}); "
                 f"by code: {summary['failed_by_code']}. Every good image was loaded; see the failures table."
             )
+
+    # -- OpenLineage: called by the OpenLineage provider only, so nothing of it is imported otherwise --
+
+    def get_openlineage_facets_on_start(self) -> OperatorLineage:
+        """The staging location as input; the results, failures (and documents) tables as outputs."""
+        from airflow_provider_faceid.lineage.openlineage import operator_lineage
+
+        return operator_lineage(self)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        """As on start, plus the rows and bytes this run wrote to each table."""
+        from airflow_provider_faceid.lineage.openlineage import operator_lineage
+
+        return operator_lineage(self, run=(task_instance.dag_id, task_instance.run_id))
 
     # -- hooks, built in execute so that parsing a DAG file opens no connection ----------------------
 
