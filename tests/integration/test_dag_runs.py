@@ -85,10 +85,14 @@ def dags_test(env: dict[str, str], *args: str) -> None:
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
 
 
-def task_states(home: Path, dag_id: str) -> dict[tuple[str, int], str]:
+def task_states(home: Path, dag_id: str, *, logical_day: str = "") -> dict[tuple[str, int], str]:
+    """States of the DAG's task instances, of the runs whose logical date is ``logical_day`` if given."""
     with contextlib.closing(sqlite3.connect(home / "airflow.db")) as db:
         rows = db.execute(
-            "SELECT task_id, map_index, state FROM task_instance WHERE dag_id = ?", (dag_id,)
+            "SELECT ti.task_id, ti.map_index, ti.state FROM task_instance ti JOIN dag_run dr "
+            "ON dr.dag_id = ti.dag_id AND dr.run_id = ti.run_id "
+            "WHERE ti.dag_id = ? AND coalesce(dr.logical_date, '') LIKE ?",
+            (dag_id, f"{logical_day}%"),
         ).fetchall()
     return {(task_id, map_index): state for task_id, map_index, state in rows}
 
@@ -225,9 +229,8 @@ class S3DayRun:
 
 
 def test_the_daily_dag_reads_its_day_from_a_bucket(s3_day: S3DayRun) -> None:
-    states = task_states(s3_day.home, "faceid_idcards_daily")
-    assert states[("day_folder_exists", -1)] == "success"
-    assert states[("ocr_idcards", -1)] == "success"
+    states = task_states(s3_day.home, "faceid_idcards_daily", logical_day="2026-11-01")
+    assert states == {("day_folder_exists", -1): "success", ("ocr_idcards", -1): "success"}
     summary = xcom_value(s3_day.home, "faceid_idcards_daily", "ocr_idcards")
     assert (summary["listed"], summary["loaded"], summary["failed"]) == (3, 3, 0)
     assert summary["ocr_calls"] == s3_day.faceid_requests == 3
