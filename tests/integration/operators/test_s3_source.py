@@ -9,6 +9,7 @@ server's request log tells list pages, HEADs and GETs apart.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
@@ -22,6 +23,7 @@ from airflow_provider_faceid import planner
 from airflow_provider_faceid.local.specimens.generate import generate, read_truth, with_jpeg_comment
 from airflow_provider_faceid.local.specimens.seeds import TEST_SEEDS
 from airflow_provider_faceid.operators.faceid import FaceIdOcrToPostgresOperator
+from airflow_provider_faceid.staging import list_staged, read_staged_many
 from tests.fixtures.faceid_local import FaceIdLocalServer
 from tests.fixtures.s3 import MotoS3Server, S3Request, empty_bucket
 from tests.integration.operators.test_faceid_operator import FACEID_CONN_ID, context, faceid_connection, rows
@@ -203,12 +205,18 @@ def test_a_key_deleted_after_the_listing_is_one_read_error_and_nothing_else_is_l
     put(s3_server, bucket, objects)
     victim = "day/3.jpg"
     deleted = threading.Event()
+    lock = threading.Lock()
+    client = s3_server.client()
 
     def delete_after_listing(request: S3Request) -> None:
         # The first download means the listing is complete: the victim is listed, then removed.
-        if request.kind == "GET" and request.bucket == bucket and not deleted.is_set():
-            deleted.set()
-            s3_server.client().delete_object(Bucket=bucket, Key=victim)
+        # Downloads run concurrently: each waits on the lock, so none is answered before the delete.
+        if request.kind != "GET" or request.bucket != bucket or not request.key:
+            return
+        with lock:
+            if not deleted.is_set():
+                client.delete_object(Bucket=bucket, Key=victim)
+                deleted.set()
 
     s3_server.on_request(delete_after_listing)
     summary = operator(s3_conn_id, postgres_conn_id, pg_schema, f"s3://{bucket}/day").execute(context())
@@ -234,8 +242,8 @@ def test_the_bucket_going_away_mid_run_fails_the_task_and_keeps_what_was_loaded(
     pg_engine: sa.Engine,
     cards: dict[str, list[bytes]],
 ) -> None:
-    # The planner reads a group of SHA_LOOKUP_FILES objects before their calls start; the bucket
-    # goes away while the second group is read, after the first group's calls were made.
+    # The planner reads a group of SHA_LOOKUP_FILES objects (concurrently) before their calls start;
+    # the bucket goes away while the second group is read, after the first group's calls were made.
     group = planner.SHA_LOOKUP_FILES
     objects = {
         f"day/{i:03d}.jpg": with_jpeg_comment(cards["front"][i % 2], b"%d" % i) for i in range(group + 8)
@@ -249,12 +257,12 @@ def test_the_bucket_going_away_mid_run_fails_the_task_and_keeps_what_was_loaded(
         nonlocal gets
         if request.kind != "GET" or request.bucket != bucket or not request.key:
             return
+        # Under the lock: a download counted after this one is answered after the bucket is gone.
         with lock:
             gets += 1
-            if gets != at:
-                return
-        empty_bucket(client, bucket)
-        client.delete_bucket(Bucket=bucket)
+            if gets == at:
+                empty_bucket(client, bucket)
+                client.delete_bucket(Bucket=bucket)
 
     s3_server.on_request(delete_bucket_at)
     task = operator(s3_conn_id, postgres_conn_id, pg_schema, f"s3://{bucket}/day", commit_every=10)
@@ -265,3 +273,36 @@ def test_the_bucket_going_away_mid_run_fails_the_task_and_keeps_what_was_loaded(
     assert loaded == [f"s3://{bucket}/{key}" for key in sorted(objects)[:group]]
     assert rows(pg_engine, pg_schema, "faceid_idcard_failure") == []
     assert len(rows(pg_engine, pg_schema, "faceid_idcard")) == group
+
+
+def test_a_group_of_objects_is_fetched_concurrently(
+    s3_server: MotoS3Server, s3_conn_id: str, bucket: str, cards: dict[str, list[bytes]]
+) -> None:
+    objects = {f"day/{i}.jpg": with_jpeg_comment(cards["back"][0], b"%d" % i) for i in range(4)}
+    put(s3_server, bucket, objects)
+    second_arrived = threading.Event()
+    arrived: list[str] = []
+    held_first_until_second: list[bool] = []
+    lock = threading.Lock()
+
+    def hold_the_first_until_a_second(request: S3Request) -> None:
+        # Read one by one, no GET of another object could arrive while the first is held: the
+        # wait would run out.
+        if request.kind != "GET" or request.bucket != bucket or not request.key:
+            return
+        with lock:
+            arrived.append(request.key)
+            first = len(arrived) == 1
+        if first:
+            held_first_until_second.append(second_arrived.wait(timeout=10))
+        elif request.key != arrived[0]:  # not a retry of the held one
+            second_arrived.set()
+
+    s3_server.on_request(hold_the_first_until_a_second)
+    listed = list(list_staged(f"s3://{bucket}/day", conn_id=s3_conn_id))
+    read = read_staged_many(listed)
+
+    assert held_first_until_second == [True]
+    assert [r.sha256 for r in read if not isinstance(r, Exception)] == [
+        hashlib.sha256(objects[key]).hexdigest() for key in sorted(objects)
+    ]
