@@ -194,6 +194,9 @@ def read_staged(obj: StagedObject, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Sta
     if obj.size is not None and obj.size > max_bytes:
         raise StagingError(FILE_TOO_LARGE, obj.uri, f"{obj.size} bytes, limit {max_bytes}")
     src = _resolve(obj.uri, obj.conn_id)
+    if obj.size == 0 and not src.is_local:
+        # Object stores answer a ranged GET of an empty object with 416 (InvalidRange).
+        raise StagingError(EMPTY_FILE, obj.uri, "0 bytes")
     try:
         # One byte over the cap tells "exactly max_bytes" from "larger", whatever size said.
         data = _read_local(src, obj.uri, max_bytes + 1) if src.is_local else _read_remote(src, max_bytes + 1)
@@ -228,7 +231,7 @@ def read_staged_many(
     wanted = {
         i: src.path
         for i, (obj, src) in enumerate(zip(objects, sources, strict=True))
-        if src is not None and (obj.size is None or obj.size <= max_bytes)
+        if src is not None and (obj.size is None or 0 < obj.size <= max_bytes)
     }
     paths = list(wanted.values())
     fetched = first.fs.cat_ranges(paths, 0, max_bytes + 1, on_error="return") if paths else []
@@ -236,7 +239,7 @@ def read_staged_many(
     out: list[StagedBytes | StagingError] = []
     for i, obj in enumerate(objects):
         if i not in answers:
-            out.append(_read_one(obj, max_bytes))  # a listing problem or over the cap: raised unread
+            out.append(_read_one(obj, max_bytes))  # a listing problem, empty or over the cap: unread
             continue
         answer, src = answers[i], sources[i]
         if isinstance(answer, FileNotFoundError):

@@ -191,7 +191,7 @@ def test_two_thousand_objects_over_several_list_pages(
     assert object_heads(s3_server, bucket, objects) == []
 
 
-def test_a_key_deleted_after_the_listing_is_one_read_error_and_nothing_else_is_lost(
+def test_a_key_deleted_after_the_listing_is_one_read_error_an_empty_object_one_empty_file(
     s3_server: MotoS3Server,
     s3_conn_id: str,
     bucket: str,
@@ -202,7 +202,7 @@ def test_a_key_deleted_after_the_listing_is_one_read_error_and_nothing_else_is_l
     cards: dict[str, list[bytes]],
 ) -> None:
     objects = {f"day/{i}.jpg": with_jpeg_comment(cards["front"][i % 2], b"%d" % i) for i in range(6)}
-    put(s3_server, bucket, objects)
+    put(s3_server, bucket, {**objects, "day/empty.jpg": b""})
     victim = "day/3.jpg"
     deleted = threading.Event()
     lock = threading.Lock()
@@ -222,11 +222,12 @@ def test_a_key_deleted_after_the_listing_is_one_read_error_and_nothing_else_is_l
     summary = operator(s3_conn_id, postgres_conn_id, pg_schema, f"s3://{bucket}/day").execute(context())
 
     assert deleted.is_set()
-    assert (summary["listed"], summary["loaded"], summary["failed"]) == (6, 5, 1)
-    assert summary["failed_by_code"] == {"READ_ERROR": 1}
+    assert (summary["listed"], summary["loaded"], summary["failed"]) == (7, 5, 2)
+    assert summary["failed_by_code"] == {"READ_ERROR": 1, "EMPTY_FILE": 1}
     failures = rows(pg_engine, pg_schema, "faceid_idcard_failure")
-    assert [(f["source_uri"], f["code"], f["message"]) for f in failures] == [
-        (f"s3://{bucket}/{victim}", "READ_ERROR", "not found: deleted after it was listed")
+    assert sorted((f["source_uri"], f["code"], f["message"]) for f in failures) == [
+        (f"s3://{bucket}/{victim}", "READ_ERROR", "not found: deleted after it was listed"),
+        (f"s3://{bucket}/day/empty.jpg", "EMPTY_FILE", "0 bytes"),
     ]
     loaded = {r["source_uri"] for r in rows(pg_engine, pg_schema, "faceid_idcard_source")}
     assert loaded == {f"s3://{bucket}/{key}" for key in objects if key != victim}
