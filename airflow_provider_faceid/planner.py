@@ -28,14 +28,15 @@ from airflow_provider_faceid.erasure import ERASED
 from airflow_provider_faceid.imageprep import ImagePrepError, PreparedImage, prepare_image
 from airflow_provider_faceid.loader import Failure, Loader
 from airflow_provider_faceid.sink import PostgresSink, SourceStatus
-from airflow_provider_faceid.staging import StagedBytes, StagedObject, StagingError, read_staged
+from airflow_provider_faceid.staging import StagedBytes, StagedObject, StagingError, read_staged_many
 
 # URIs per look-up query: large enough to amortise the round trip, small enough that the listing
 # of a decade of scans is never held in memory at once.
 LOOKUP_BATCH = 500
 # Files read ahead per sha256 look-up: one query per group instead of one per file (a round trip
 # per image was most of the planning time), while the bytes held at once stay bounded: a group
-# closes at this many files or bytes, whichever comes first.
+# closes at this many files or bytes of listed size, whichever comes first. An object store's
+# group is fetched concurrently (one round trip for the group, not one per object).
 SHA_LOOKUP_FILES = 32
 SHA_LOOKUP_BYTES = 16 * 1024 * 1024
 _ERASED = Failure(code=ERASED, message="erased on request: not read again", retryable=False)
@@ -122,22 +123,19 @@ class Planner:
                 yield obj
 
     def _read_groups(self, objects: Iterable[StagedObject]) -> Iterator[list[StagedBytes]]:
-        """Read and hash ``objects`` in groups bounded in count and bytes; read failures go to the loader."""
-        group: list[StagedBytes] = []
-        size = 0
-        for obj in objects:
-            try:
-                staged = read_staged(obj, max_bytes=self.max_file_bytes)
-            except StagingError as exc:
-                self.loader.failed(obj, sha256=None, failure=Failure(code=exc.code, message=exc.reason))
-                continue
-            group.append(staged)
-            size += len(staged.data)
-            if len(group) >= SHA_LOOKUP_FILES or size >= SHA_LOOKUP_BYTES:
+        """Read and hash ``objects`` in groups bounded in count and listed bytes (an object store's
+        group is fetched concurrently); read failures go to the loader."""
+        for window in _windows(objects):
+            group: list[StagedBytes] = []
+            read = read_staged_many(window, max_bytes=self.max_file_bytes)
+            for obj, staged in zip(window, read, strict=True):
+                if isinstance(staged, StagingError):
+                    failure = Failure(code=staged.code, message=staged.reason)
+                    self.loader.failed(obj, sha256=None, failure=failure)
+                else:
+                    group.append(staged)
+            if group:
                 yield group
-                group, size = [], 0
-        if group:
-            yield group
 
     def _prepare(self, staged: StagedBytes, *, known: set[str], erased: set[str]) -> WorkItem | None:
         obj, sha = staged.obj, staged.sha256
@@ -177,3 +175,18 @@ class Planner:
                 self.loader.duplicate(obj, sha256=sha)
             else:
                 self.loader.failed(obj, sha256=sha, failure=failure)
+
+
+def _windows(objects: Iterable[StagedObject]) -> Iterator[list[StagedObject]]:
+    """Runs of objects closed at SHA_LOOKUP_FILES objects or SHA_LOOKUP_BYTES of listed size, so
+    the bytes held at once stay bounded before any of them is read."""
+    window: list[StagedObject] = []
+    size = 0
+    for obj in objects:
+        window.append(obj)
+        size += obj.size or 0
+        if len(window) >= SHA_LOOKUP_FILES or size >= SHA_LOOKUP_BYTES:
+            yield window
+            window, size = [], 0
+    if window:
+        yield window

@@ -36,6 +36,7 @@ EMPTY_FILE = "EMPTY_FILE"
 READ_ERROR = "READ_ERROR"
 FILE_TOO_LARGE = "FILE_TOO_LARGE"
 SOURCE_NOT_FOUND = "SOURCE_NOT_FOUND"
+SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE"
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 """Safety cap on one staged file. A scan is a few MB; 50 MB stops a stray video or disk image
@@ -78,6 +79,24 @@ class StagingError(Exception):
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         return (type(self), (self.code, self.uri, self.reason))
+
+
+class SourceUnavailableError(Exception):
+    """The store holding the staged objects went away mid-run (the bucket was deleted).
+
+    Not a failure of any one object, so it is no :class:`StagingError` and no failure row: it
+    stops the task, after what was settled before it is kept.
+    """
+
+    def __init__(self, uri: str, reason: str) -> None:
+        # The object's key stays out of the message: keys may be named after people.
+        super().__init__(f"{SOURCE_UNAVAILABLE}: {reason}")
+        self.code = SOURCE_UNAVAILABLE
+        self.uri = uri
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return (type(self), (self.uri, self.reason))
 
 
 @dataclass(frozen=True)
@@ -168,25 +187,83 @@ def read_staged(obj: StagedObject, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Sta
 
     :raises StagingError: ``READ_ERROR`` (listing problem, vanished, not a regular file, I/O error),
         ``EMPTY_FILE`` (0 bytes), ``FILE_TOO_LARGE`` (more than ``max_bytes``).
+    :raises SourceUnavailableError: the object is gone because its whole bucket is.
     """
     if obj.problem is not None:
         raise StagingError(READ_ERROR, obj.uri, obj.problem)
     if obj.size is not None and obj.size > max_bytes:
         raise StagingError(FILE_TOO_LARGE, obj.uri, f"{obj.size} bytes, limit {max_bytes}")
     src = _resolve(obj.uri, obj.conn_id)
+    if obj.size == 0 and not src.is_local:
+        # Object stores answer a ranged GET of an empty object with 416 (InvalidRange).
+        raise StagingError(EMPTY_FILE, obj.uri, "0 bytes")
     try:
-        if src.is_local:
-            # Opening a FIFO blocks until a writer appears; check the type first.
-            st = os.stat(src.path)
-            if not stat.S_ISREG(st.st_mode):
-                raise StagingError(READ_ERROR, obj.uri, "not a regular file")
-        with src.fs.open(src.path, "rb") as fh:
-            # One byte over the cap tells "exactly max_bytes" from "larger", whatever size said.
-            data = fh.read(max_bytes + 1)
+        # One byte over the cap tells "exactly max_bytes" from "larger", whatever size said.
+        data = _read_local(src, obj.uri, max_bytes + 1) if src.is_local else _read_remote(src, max_bytes + 1)
     except StagingError:
         raise
+    except FileNotFoundError as exc:
+        if not src.is_local:
+            _check_bucket(src, obj.uri)
+            raise StagingError(READ_ERROR, obj.uri, "not found: deleted after it was listed") from None
+        raise StagingError(READ_ERROR, obj.uri, _describe_os_error(exc)) from None
     except (OSError, ValueError) as exc:
         raise StagingError(READ_ERROR, obj.uri, _describe_os_error(exc)) from None
+    return _checked(obj, data, max_bytes)
+
+
+def read_staged_many(
+    objects: Sequence[StagedObject], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[StagedBytes | StagingError]:
+    """:func:`read_staged` for several objects, in order: each entry is the bytes or the error.
+
+    Objects of one asynchronous store (S3, GCS, Azure: fsspec's async filesystems) are fetched
+    concurrently, one ranged GET each: an object store answers each GET after a round trip of tens
+    of milliseconds, so reading a group one by one would cost a round trip per object.
+
+    :raises SourceUnavailableError: an object is gone because its whole bucket is.
+    """
+    sources = [None if o.problem is not None else _resolve(o.uri, o.conn_id) for o in objects]
+    stores = {id(src.fs) for src in sources if src is not None}
+    first = next((src for src in sources if src is not None), None)
+    if first is None or first.is_local or len(stores) != 1 or not getattr(first.fs, "async_impl", False):
+        return [_read_one(obj, max_bytes) for obj in objects]
+    wanted = {
+        i: src.path
+        for i, (obj, src) in enumerate(zip(objects, sources, strict=True))
+        if src is not None and (obj.size is None or 0 < obj.size <= max_bytes)
+    }
+    paths = list(wanted.values())
+    fetched = first.fs.cat_ranges(paths, 0, max_bytes + 1, on_error="return") if paths else []
+    answers: dict[int, Any] = dict(zip(wanted, fetched, strict=True))
+    out: list[StagedBytes | StagingError] = []
+    for i, obj in enumerate(objects):
+        if i not in answers:
+            out.append(_read_one(obj, max_bytes))  # a listing problem, empty or over the cap: unread
+            continue
+        answer, src = answers[i], sources[i]
+        if isinstance(answer, FileNotFoundError):
+            assert src is not None  # only resolved objects were fetched
+            _check_bucket(src, obj.uri)
+            out.append(StagingError(READ_ERROR, obj.uri, "not found: deleted after it was listed"))
+        elif isinstance(answer, BaseException):
+            out.append(StagingError(READ_ERROR, obj.uri, _describe_os_error(answer)))
+        else:
+            try:
+                out.append(_checked(obj, bytes(answer), max_bytes))
+            except StagingError as exc:
+                out.append(exc)
+    return out
+
+
+def _read_one(obj: StagedObject, max_bytes: int) -> StagedBytes | StagingError:
+    try:
+        return read_staged(obj, max_bytes=max_bytes)
+    except StagingError as exc:
+        return exc
+
+
+def _checked(obj: StagedObject, data: bytes, max_bytes: int) -> StagedBytes:
     if len(data) > max_bytes:
         raise StagingError(FILE_TOO_LARGE, obj.uri, f"more than {max_bytes} bytes")
     if not data:
@@ -198,6 +275,37 @@ def filesystem_of(uri: str, conn_id: str | None = None) -> tuple[AbstractFileSys
     """The fsspec filesystem and path of ``uri``, resolved as listing and reading resolve it."""
     src = _resolve(uri, conn_id)
     return src.fs, src.path
+
+
+def _read_local(src: _Source, uri: str, limit: int) -> bytes:
+    # Opening a FIFO blocks until a writer appears; check the type first.
+    if not stat.S_ISREG(os.stat(src.path).st_mode):
+        raise StagingError(READ_ERROR, uri, "not a regular file")
+    with src.fs.open(src.path, "rb") as fh:
+        return bytes(fh.read(limit))
+
+
+def _read_remote(src: _Source, limit: int) -> bytes:
+    # One ranged GET, sized by the cap and not by a size the listing (or a filesystem cache)
+    # reported: an object replaced since then is read whole, with no HEAD before it.
+    return bytes(src.fs.cat_file(src.path, start=0, end=limit))
+
+
+def _check_bucket(src: _Source, uri: str) -> None:
+    """Raise :class:`SourceUnavailableError` when the bucket holding ``uri`` no longer exists.
+
+    Asked only after a read found nothing: one object deleted after the listing is that object's
+    failure, but a bucket deleted (or renamed away) mid-run would otherwise turn every object still
+    to be read into a failure row, none of them the object's fault.
+    """
+    bucket = src.path.lstrip("/").split("/", 1)[0]
+    src.fs.invalidate_cache(bucket)
+    try:
+        gone = not src.fs.exists(bucket)
+    except (OSError, ValueError):
+        gone = False  # cannot tell: the object's own failure row is the safe outcome
+    if gone:
+        raise SourceUnavailableError(uri, f"the bucket {bucket!r} no longer exists")
 
 
 def _resolve(source: str, conn_id: str | None) -> _Source:
@@ -407,6 +515,9 @@ def _describe_os_error(exc: BaseException) -> str:
 
 def _list_remote(src: _Source, patterns: tuple[str, ...] | None) -> Iterator[StagedObject]:
     fs = src.fs
+    # Airflow keeps one filesystem per connection for the life of the process, and its listing
+    # cache with it: a second run in the same worker must see the store as it is now.
+    fs.invalidate_cache(src.path)
     if fs.isfile(src.path):
         if _name_matches(_basename(src.path), patterns, default_filter=False):
             yield _remote_object(src, src.path, fs.info(src.path))

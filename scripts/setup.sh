@@ -41,7 +41,7 @@ if [ ! -f "$stamp" ]; then
   log=$(mktemp)
   # pip's output (and setuptools' editable-install banner) goes to a log shown only on failure.
   if ! { .venv/bin/python -m pip install -q --upgrade "pip>=24" &&
-         .venv/bin/python -m pip install -q -c constraints.txt -e '.[local,test,dev]'; } >"$log" 2>&1; then
+         .venv/bin/python -m pip install -q -c constraints.txt -e '.[local,s3,lineage,test,dev]'; } >"$log" 2>&1; then
     grep -v "is ignored: it is neither" "$log" >&2
     rm -f "$log"
     exit 1

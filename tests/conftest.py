@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.faceid_api",
     "tests.fixtures.faceid_local",
+    "tests.fixtures.s3",
 ]

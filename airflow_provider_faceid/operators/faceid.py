@@ -35,9 +35,10 @@ from airflow_provider_faceid.planner import Planner, WorkItem
 from airflow_provider_faceid.progress import ProgressReporter
 from airflow_provider_faceid.records import build_record
 from airflow_provider_faceid.runner import Outcome, run_calls
-from airflow_provider_faceid.staging import DEFAULT_MAX_BYTES, list_staged
+from airflow_provider_faceid.staging import DEFAULT_MAX_BYTES, SourceUnavailableError, list_staged
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context
 
     from airflow_provider_faceid.hooks.faceid import FaceIdHook
@@ -260,11 +261,16 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
             list_staged(source, pattern=self.pattern, conn_id=self.source_conn_id) for source in sources
         )
         fatal: FaceIdError | None = None
+        source_gone: SourceUnavailableError | None = None
         with hook, run_calls(planner.work_items(listed), call, max_in_flight=in_flight) as outcomes:
-            for outcome in outcomes:
-                fatal = self._settle(outcome, planner, loader)
-                if fatal is not None:
-                    break
+            try:
+                for outcome in outcomes:
+                    fatal = self._settle(outcome, planner, loader)
+                    if fatal is not None:
+                        break
+            except SourceUnavailableError as gone:
+                # Raised by the listing side after every call already started was settled above.
+                source_gone = gone
             stats = outcomes.stats
         loader.flush()
         progress.total = loader.counts.listed
@@ -275,6 +281,12 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
         if scans.acts:
             summary["scans"] = dict(scans.counts)
         self.log.info("FaceID summary: %s", summary)
+        if source_gone is not None:
+            raise AirflowException(
+                f"Stopped: the staging source went away mid-run ({source_gone.reason}). "
+                f"The {summary['processed']} images settled before are kept; "
+                "re-run when the source is back (they are skipped)."
+            )
         if fatal is not None:
             raise AirflowException(
                 f"Stopped: the FaceID API refused the account or the URL ({fatal}). "
@@ -315,6 +327,20 @@ class FaceIdOcrToPostgresOperator(BaseOperator):
                 f"{failed} of {processed} images failed (max_failures={self.max_failures}); "
                 f"by code: {summary['failed_by_code']}. Every good image was loaded; see the failures table."
             )
+
+    # -- OpenLineage: called by the OpenLineage provider only, so nothing of it is imported otherwise --
+
+    def get_openlineage_facets_on_start(self) -> OperatorLineage:
+        """The staging location as input; the results, failures (and documents) tables as outputs."""
+        from airflow_provider_faceid.lineage.openlineage import operator_lineage
+
+        return operator_lineage(self)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        """As on start, plus the rows and bytes this run wrote to each table."""
+        from airflow_provider_faceid.lineage.openlineage import operator_lineage
+
+        return operator_lineage(self, run=(task_instance.dag_id, task_instance.run_id))
 
     # -- hooks, built in execute so that parsing a DAG file opens no connection ----------------------
 

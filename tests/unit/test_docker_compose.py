@@ -9,6 +9,7 @@ PyPI package.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Mapping
@@ -39,8 +40,9 @@ AIRFLOW_SERVICES = {
     "airflow-triggerer": "triggerer",
     "airflow-worker": "celery worker",
 }
-ONE_SHOT_SERVICES = {"airflow-init", "faceid-specimens"}
-ALL_SERVICES = {*AIRFLOW_SERVICES, *ONE_SHOT_SERVICES, "postgres", "redis", "faceid-local"}
+ONE_SHOT_SERVICES = {"airflow-init", "faceid-specimens", "minio-init"}
+S3_SERVICES = {"minio", "minio-init"}
+ALL_SERVICES = {*AIRFLOW_SERVICES, *ONE_SHOT_SERVICES, "postgres", "redis", "faceid-local", "minio"}
 HEALTHY_CONDITIONS = {"service_healthy", "service_completed_successfully"}
 
 # Environment keys that hold credentials, and the only defaults they may have in the file.
@@ -54,6 +56,7 @@ DEMO_DEFAULTS = {
     "FACEID_API_SECRET": "demo-secret",
     "AIRFLOW_JWT_SECRET": "faceid-demo-jwt-secret-not-for-production-set-AIRFLOW_JWT_SECRET-in-dotenv",
     "AIRFLOW_FERNET_KEY": "ZmFjZWlkLWRlbW8tZmVybmV0LWtleS1ub3Qtc2VjciE=",
+    "MINIO_ROOT_PASSWORD": "faceid-minio-demo",
 }
 INTERPOLATION = re.compile(r"(?<!\$)\$\{(?P<name>[A-Z0-9_]+)(?::-(?P<default>[^}]*))?\}")
 
@@ -67,7 +70,7 @@ def cli() -> list[str]:
 
 
 def resolve(cli: list[str], tmp_path: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    return resolve_compose(cli, workdir=tmp_path, env=env, profiles=("specimens",))
+    return resolve_compose(cli, workdir=tmp_path, env=env, profiles=("specimens", "s3"))
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +104,7 @@ def command_options(service: Mapping[str, Any]) -> dict[str, str]:
 
 
 def test_compose_config_accepts_the_file(cli: list[str], tmp_path: Path) -> None:
-    for profile_args in ([], ["--profile", "specimens"]):
+    for profile_args in ([], ["--profile", "specimens"], ["--profile", "s3"]):
         done = run_compose(cli, *profile_args, "config", "--quiet", workdir=tmp_path)
         assert done.returncode == 0, done.stderr
 
@@ -217,7 +220,7 @@ def test_staging_reaches_the_worker_and_not_faceid_local(services: dict[str, dic
 
 def test_published_ports_listen_on_loopback_only(services: dict[str, dict[str, Any]]) -> None:
     published = [(name, port) for name, service in services.items() for port in service.get("ports", [])]
-    assert {name for name, _ in published} == {"airflow-apiserver", "faceid-local"}
+    assert {name for name, _ in published} == {"airflow-apiserver", "faceid-local", "minio"}
     for name, port in published:
         assert port["host_ip"] == "127.0.0.1", name
 
@@ -338,6 +341,7 @@ def test_dockerfile_extends_the_airflow_image_the_constraints_were_resolved_for(
     assert {name for name, service in services.items() if "build" in service} == ALL_SERVICES - {
         "postgres",
         "redis",
+        *S3_SERVICES,
     }
 
 
@@ -372,3 +376,21 @@ def test_credentials_are_variables_with_demo_defaults_only() -> None:
     for url in re.findall(r"\w+(?:\+\w+)?://[^\s\"']+", text):
         if "@" in url and ":" in url.split("@")[0].split("//")[1]:
             assert "${AIRFLOW_DB_PASSWORD:-airflow}@" in url, url
+
+
+def test_the_s3_profile_makes_the_bucket_that_the_airflow_connection_reaches(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    minio, init = services["minio"], services["minio-init"]
+    assert minio["profiles"] == init["profiles"] == ["s3"]
+    conn = json.loads(services["airflow-worker"]["environment"]["AIRFLOW_CONN_MINIO_STAGING"])
+    assert conn["conn_type"] == "aws"
+    assert conn["extra"]["endpoint_url"] == "http://minio:9000"
+    assert (conn["login"], conn["password"]) == (
+        minio["environment"]["MINIO_ROOT_USER"],
+        minio["environment"]["MINIO_ROOT_PASSWORD"],
+    )
+    assert init["environment"]["FACEID_STAGING_BUCKET"] == "faceid-staging"
+    # Compose prints a literal $ escaped as $$: the container's shell sees ${FACEID_STAGING_BUCKET}.
+    assert 'mc mb --ignore-existing "staging/$${FACEID_STAGING_BUCKET}"' in init["command"][0]
+    assert init["depends_on"]["minio"]["condition"] == "service_healthy"
