@@ -23,7 +23,7 @@ from airflow_provider_faceid import planner
 from airflow_provider_faceid.local.specimens.generate import generate, read_truth, with_jpeg_comment
 from airflow_provider_faceid.local.specimens.seeds import TEST_SEEDS
 from airflow_provider_faceid.operators.faceid import FaceIdOcrToPostgresOperator
-from airflow_provider_faceid.staging import list_staged, read_staged_many
+from airflow_provider_faceid.staging import StagingError, list_staged, read_staged_many
 from tests.fixtures.faceid_local import FaceIdLocalServer
 from tests.fixtures.s3 import MotoS3Server, S3Request, empty_bucket
 from tests.integration.operators.test_faceid_operator import FACEID_CONN_ID, context, faceid_connection, rows
@@ -307,3 +307,55 @@ def test_a_group_of_objects_is_fetched_concurrently(
     assert [r.sha256 for r in read if not isinstance(r, Exception)] == [
         hashlib.sha256(objects[key]).hexdigest() for key in sorted(objects)
     ]
+
+
+def test_after_load_moves_loaded_objects_to_an_archive_prefix_and_deletes_failed_ones(
+    s3_server: MotoS3Server,
+    s3_conn_id: str,
+    bucket: str,
+    server: FaceIdLocalServer,
+    postgres_conn_id: str,
+    pg_schema: str,
+    pg_engine: sa.Engine,
+    cards: dict[str, list[bytes]],
+) -> None:
+    # after_load on s3://: a move is a copy and a delete through the same S3 connection, to
+    # <archive_to>/<sha256>/<name>; a re-run of the emptied prefix has nothing left to do.
+    staged = {
+        "in/front 1.jpg": cards["front"][0],
+        "in/back+1.jpg": cards["back"][0],
+        "in/bad.jpg": b"no image",
+    }
+    put(s3_server, bucket, staged)
+    summary = operator(
+        s3_conn_id,
+        postgres_conn_id,
+        pg_schema,
+        f"s3://{bucket}/in/",
+        after_load="move",
+        after_load_failures="delete",
+        archive_to=f"s3://{bucket}/archive",
+        archive_conn_id=s3_conn_id,
+    ).execute(context())
+
+    assert (summary["loaded"], summary["failed"]) == (2, 1)
+    assert summary["scans"] == {"moved": 2, "deleted": 1}
+    keys = {o["Key"] for o in s3_server.client().list_objects_v2(Bucket=bucket).get("Contents", [])}
+    expected = {
+        f"archive/{hashlib.sha256(data).hexdigest()}/{key.rsplit('/', 1)[1]}"
+        for key, data in staged.items()
+        if key != "in/bad.jpg"
+    }
+    assert keys == expected
+    archived = s3_server.client().get_object(Bucket=bucket, Key=sorted(expected)[0])["Body"].read()
+    assert archived in (cards["front"][0], cards["back"][0])
+    assert len(rows(pg_engine, pg_schema, "faceid_idcard")) == 2
+    assert [r["code"] for r in rows(pg_engine, pg_schema, "faceid_idcard_failure")] == ["IMAGE_UNDECODABLE"]
+
+    # On an object store an emptied prefix no longer exists: a re-run of it is told so, as a
+    # mistyped prefix is, and calls and writes nothing.
+    server.reset()
+    with pytest.raises(StagingError, match=r"SOURCE_NOT_FOUND: .*no object, folder or prefix"):
+        operator(s3_conn_id, postgres_conn_id, pg_schema, f"s3://{bucket}/in/").execute(context("manual__2"))
+    assert server.counters()["engine_calls"] == 0
+    assert len(rows(pg_engine, pg_schema, "faceid_idcard")) == 2
