@@ -246,6 +246,9 @@ def validity_flags(back: Mapping[str, Any], *, on: dt.date | None) -> tuple[str,
     return tuple(flags)
 
 
+# Cached: a batch holds a few thousand distinct (authority, county) pairs at most, and the look-up
+# of the region and its names was a third of the checks' time.
+@functools.lru_cache(maxsize=1 << 16)
 def authority_names_region(issued_by: str | None, region_code: str | None) -> bool:
     """True when the authority names the county, city or province of the number's region code,
     or when there is nothing to compare (no authority, no or an unknown code)."""

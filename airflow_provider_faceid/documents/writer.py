@@ -5,11 +5,13 @@ gives it every loaded image with a document key and passes :meth:`DocumentWriter
 :meth:`~airflow_provider_faceid.sink.PostgresSink.write_batch` as the batch's last step: the image
 rows and the documents they make commit together, or not at all.
 
-Per batch, whatever its size, four statements at most: the touched documents and the documents
-sharing their numbers are read in one query; new documents are COPYed into the table (the usual
-case: both sides in one batch), existing ones upserted; history rows and the other holders of a
-shared number are written in one statement each. Look-up keys and upserted rows travel as one JSON
-text per statement: psycopg adapts a list element by element, ~7 us each.
+Per batch, whatever its size, two statements in the usual case: the touched documents and the
+documents sharing their numbers are read in one query, and the documents are upserted in one
+``INSERT ... SELECT``. The checks run in Python (one implementation of each rule, see
+:mod:`.checks`); the upsert carries only what they decided (sides, status, flags, verdict), and the
+server copies the merged fields from the sides' image rows, which it holds already. History rows
+and the other holders of a shared number, when there are any, take one statement each. Keys and
+rows travel as one JSON text per statement: psycopg adapts a list element by element, ~7 us each.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
-import psycopg
 import sqlalchemy as sa
 
 from airflow_provider_faceid import idnumber
@@ -30,22 +31,28 @@ from airflow_provider_faceid.documents.checks import (
     DUPLICATE_APPLICANT,
     FRONT_FIELDS,
     Document,
+    Judgement,
     Replaced,
     Side,
     document_from_row,
-    document_row,
     judge,
     merge,
 )
 from airflow_provider_faceid.documents.pairing import DocumentRef, PairingRule
 from airflow_provider_faceid.records import IdCardRecord
-from airflow_provider_faceid.sink import copy_rows
 from airflow_provider_faceid.sink_schema import SinkTables
 from airflow_provider_faceid.staging import StagedObject
 
 _encode = msgspec.json.Encoder().encode
 # Filled by the database (updated_at, replaced_at): left out of the JSON so their defaults apply.
 _SERVER_SET = frozenset({"updated_at", "replaced_at"})
+# The merged fields a document takes from its sides' image rows, by the alias of the side's row in
+# the upsert. ``region_code`` is not among them: the image row has no such column, the writer
+# derives it from the plain number before it is stored (perhaps as an HMAC).
+_FROM_IMAGES = {
+    **{f: "f" for f in FRONT_FIELDS if f != "region_code"},
+    **{f: "b" for f in BACK_FIELDS},
+}
 # A JSON array of strings as a set of text values: one parameter, whatever the number of values.
 _JSON_TEXTS = "ARRAY(SELECT jsonb_array_elements_text(CAST({} AS jsonb)))"
 
@@ -74,14 +81,8 @@ class DocumentWriter:
         dialect = sa.dialects.postgresql.dialect()
         self._documents_name = dialect.identifier_preparer.format_table(tables.documents)
         self._history_name = dialect.identifier_preparer.format_table(tables.document_history)
+        self._results_name = dialect.identifier_preparer.format_table(tables.results)
         self._document_columns = [c.name for c in tables.documents.columns if c.name not in _SERVER_SET]
-        # psycopg's date and timestamp dumpers cost ~17 us a value here, ISO text ~1 us: half the
-        # COPY's time went into the five date columns of a document row.
-        self._date_at = [
-            i
-            for i, c in enumerate(self._document_columns)
-            if isinstance(tables.documents.c[c].type, sa.Date | sa.DateTime)
-        ]
         self._history_columns = [c.name for c in tables.document_history.columns if c.name not in _SERVER_SET]
 
     def __repr__(self) -> str:
@@ -143,10 +144,10 @@ class DocumentWriter:
         for key, document in documents.items():
             number = numbers.get(key)
             judgement = judge(document, duplicate_applicant=number is not None and len(holders[number]) > 1)
-            rows.append({**document_row(document, judgement), "dag_id": self.dag_id, "run_id": self.run_id})
+            rows.append(self._decided_row(document, judgement))
             self._states[key] = (document.status, judgement.verdict)
         others = sorted({k for n in numbers.values() for k in holders[n]} - documents.keys())
-        self._write(conn, rows, history, others, all_new=not existing)
+        self._write(conn, rows, history, others)
         self.seconds += time.monotonic() - started
 
     def _read(
@@ -187,11 +188,8 @@ class DocumentWriter:
         rows: list[dict[str, Any]],
         history: list[tuple[str, Replaced]],
         others: list[str],
-        *,
-        all_new: bool,
     ) -> None:
-        if not (all_new and self._copy_new(conn, rows)):
-            self._upsert(conn, rows)
+        self._upsert(conn, rows)
         if history:
             entries = [
                 {
@@ -225,40 +223,51 @@ class DocumentWriter:
                 {"flag": DUPLICATE_APPLICANT, "keys": _encode(others).decode()},
             )
 
-    def _copy_new(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> bool:
-        """COPY straight into the documents table when none of the batch's keys is there yet.
+    def _decided_row(self, document: Document, judgement: Judgement) -> dict[str, Any]:
+        """What the step decided for ``document``: everything of its row but the merged fields."""
+        front, back = document.front, document.back
+        return {
+            "document_key": document.key,
+            "status": document.status,
+            "verdict": judgement.verdict,
+            "reasons": judgement.reasons,
+            "flags": judgement.flags,
+            "front_sha256": front.sha256 if front else None,
+            "back_sha256": back.sha256 if back else None,
+            "conflict_sha256": document.conflicts or None,
+            "front_captured_at": front.captured_at if front else None,
+            "back_captured_at": back.captured_at if back else None,
+            "captured_at": document.captured_at,
+            "region_code": front.fields.get("region_code") if front else None,
+            "dag_id": self.dag_id,
+            "run_id": self.run_id,
+        }
 
-        The usual case (both sides of a document arrive in one batch), and about half the server
-        work of the upsert. A key inserted meanwhile by a concurrent task fails the COPY on the
-        primary key: the savepoint is rolled back and the caller upserts.
-        """
-        columns = self._document_columns
-        savepoint = conn.begin_nested()
-        try:
-            copy_rows(conn, self._documents_name, columns, map(self._copy_values, rows))
-        except psycopg.errors.UniqueViolation:
-            savepoint.rollback()
-            return False
-        savepoint.commit()
-        return True
-
-    def _copy_values(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
-        values = list(map(row.get, self._document_columns))
-        for at in self._date_at:
-            value = values[at]
-            if value is not None:
-                values[at] = value.isoformat()
-        return tuple(values)
+    def _side_join(self, alias: str, side: str) -> str:
+        # LIMIT keeps the planner from flattening the look-up into a join: it cannot know that the
+        # function yields a batch, not the whole table, and with stale statistics it hashed the
+        # whole results table every batch. One primary-key probe per side, whatever the table size.
+        return (
+            f"LEFT JOIN LATERAL (SELECT * FROM {self._results_name} AS r "
+            f"WHERE r.image_sha256 = d.{side}_sha256 LIMIT 1) AS {alias} ON true"
+        )
 
     def _upsert(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-        columns = ", ".join(f'"{c}"' for c in self._document_columns)
+        """One statement for the batch's documents: the rows carry the decisions (sides, status,
+        flags, verdict); the merged fields are copied by the server from the sides' image rows,
+        which this transaction has just written or which earlier runs wrote."""
+        names = ", ".join(f'"{c}"' for c in self._document_columns)
+        values = ", ".join(
+            f'{_FROM_IMAGES[c]}."{c}"' if c in _FROM_IMAGES else f'd."{c}"' for c in self._document_columns
+        )
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in self._document_columns if c != "document_key")
         # Key order ("C") in every writer: two tasks pairing into the same documents never deadlock.
         conn.execute(
             sa.text(
-                f"INSERT INTO {self._documents_name} ({columns}) SELECT {columns} FROM "
-                f"jsonb_populate_recordset(NULL::{self._documents_name}, CAST(:rows AS jsonb)) "
-                'ORDER BY "document_key" COLLATE "C" '
+                f"INSERT INTO {self._documents_name} ({names}) SELECT {values} FROM "
+                f"jsonb_populate_recordset(NULL::{self._documents_name}, CAST(:rows AS jsonb)) AS d "
+                f"{self._side_join('f', 'front')} {self._side_join('b', 'back')} "
+                'ORDER BY d."document_key" COLLATE "C" '
                 f'ON CONFLICT ("document_key") DO UPDATE SET {updates}, "updated_at" = now()'
             ),
             {"rows": _encode(rows).decode()},

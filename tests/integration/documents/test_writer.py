@@ -39,13 +39,13 @@ def holder_images(key: str, seed: int) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def test_a_key_inserted_by_another_task_meanwhile_falls_back_to_the_upsert(
+def test_a_key_inserted_by_another_task_meanwhile_is_upserted_not_a_failed_batch(
     pg_engine: sa.Engine, pg_schema: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sink = PostgresSink(engine=pg_engine, schema=pg_schema)
     sink.create_tables()
     load(sink, holder_images("K1", 1)[:1])
-    # As if a concurrent task had inserted K1 after this batch looked it up: the COPY meets the key.
+    # As if a concurrent task had inserted K1 after this batch looked it up: the insert meets the key.
     monkeypatch.setattr(DocumentWriter, "_read", lambda self, conn, pending: ({}, defaultdict(set)))
     writer = load(sink, holder_images("K1", 1)[1:] + holder_images("K2", 2), first=10)
     assert writer.counts()["by_status"] == {"back_only": 1, "complete": 1}
@@ -58,7 +58,7 @@ def test_a_key_inserted_by_another_task_meanwhile_falls_back_to_the_upsert(
     assert found == {"K1": "back_only", "K2": "complete"}
 
 
-def test_dates_and_times_round_trip_through_the_copy(pg_engine: sa.Engine, pg_schema: str) -> None:
+def test_dates_and_times_round_trip_through_the_upsert(pg_engine: sa.Engine, pg_schema: str) -> None:
     sink = PostgresSink(engine=pg_engine, schema=pg_schema)
     sink.create_tables()
     images = holder_images("K3", 3)
