@@ -84,6 +84,11 @@ class DocumentWriter:
         self._results_name = dialect.identifier_preparer.format_table(tables.results)
         self._document_columns = [c.name for c in tables.documents.columns if c.name not in _SERVER_SET]
         self._history_columns = [c.name for c in tables.document_history.columns if c.name not in _SERVER_SET]
+        self._insert = self._build_insert()
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in self._document_columns if c != "document_key")
+        self._upsert_statement = sa.text(
+            f'{self._insert} ON CONFLICT ("document_key") DO UPDATE SET {updates}, "updated_at" = now()'
+        )
 
     def __repr__(self) -> str:
         return f"DocumentWriter(rule={self.rule!r}, table={self._documents_name})"
@@ -127,69 +132,117 @@ class DocumentWriter:
         if not pending:
             return
         started = time.monotonic()
-        existing, holders = self._read(conn, pending)
+        keys = sorted(pending)
+        # Optimistic, as the usual batch is: every document new. The statement that inserts them
+        # also returns what was there before it; only those documents are decided again.
+        documents, history = self._merge(keys, pending, {})
+        numbers = _numbers(documents)
+        rows = self._decide(documents, numbers, {})
+        existing, holders, inserted = self._insert_new(conn, rows, pending)
+        again = [key for key in keys if key in existing]
+        if inserted + len(again) < len(keys):
+            # Inserted by a concurrent task since this statement's snapshot: read them now (the
+            # keys this batch did insert read back as the same document, merged to no change).
+            existing.update(self._read(conn, [key for key in keys if key not in existing], [])[0])
+            again = [key for key in keys if key in existing]
+        if again:
+            merged, merged_history = self._merge(again, pending, existing)
+            documents.update(merged)
+            history = [h for h in history if h[0] not in merged] + merged_history
+            numbers = _numbers(documents)
+        # A number is shared when two of the batch's documents hold it, or one outside it does.
+        changed = {*again, *(key for key, number in numbers.items() if number in holders)}
+        if changed:
+            self._upsert(conn, self._decide({k: documents[k] for k in sorted(changed)}, numbers, holders))
+        others = sorted({k for n in set(numbers.values()) for k in holders.get(n, ())} - documents.keys())
+        self._write(conn, history, others)
+        self.seconds += time.monotonic() - started
+
+    def _merge(
+        self,
+        keys: Sequence[str],
+        pending: Mapping[str, list[Side]],
+        existing: Mapping[str, Mapping[str, Any]],
+    ) -> tuple[dict[str, Document], list[tuple[str, Replaced]]]:
         documents: dict[str, Document] = {}
         history: list[tuple[str, Replaced]] = []
-        for key in sorted(pending):
-            before = document_from_row(existing[key]) if key in existing else Document(key)
+        for key in keys:
+            found = existing.get(key)
+            before = document_from_row(found) if found else Document(key)
             documents[key], replaced = merge(before, pending[key])
-            history += [(key, r) for r in replaced]
-        numbers: dict[str, str] = {}
-        for key, document in documents.items():
-            number = document.front.fields.get("id_card_number") if document.front else None
-            if number:
-                numbers[key] = number
-                holders[number].add(key)
+            if replaced:
+                history += [(key, r) for r in replaced]
+        return documents, history
+
+    def _decide(
+        self, documents: Mapping[str, Document], numbers: Mapping[str, str], holders: Mapping[str, set[str]]
+    ) -> list[dict[str, Any]]:
+        """The rows of ``documents``; ``numbers`` are those of the whole batch, ``holders`` the
+        documents outside it holding one of them."""
+        in_batch = Counter(numbers.values())
         rows = []
         for key, document in documents.items():
             number = numbers.get(key)
-            judgement = judge(document, duplicate_applicant=number is not None and len(holders[number]) > 1)
+            shared = number is not None and (in_batch[number] > 1 or number in holders)
+            judgement = judge(document, duplicate_applicant=shared)
             rows.append(self._decided_row(document, judgement))
             self._states[key] = (document.status, judgement.verdict)
-        others = sorted({k for n in numbers.values() for k in holders[n]} - documents.keys())
-        self._write(conn, rows, history, others)
-        self.seconds += time.monotonic() - started
+        return rows
+
+    def _insert_new(
+        self, conn: sa.Connection, rows: list[dict[str, Any]], pending: Mapping[str, list[Side]]
+    ) -> tuple[dict[str, dict[str, Any]], defaultdict[str, set[str]], int]:
+        """Insert ``rows`` whose key is new; return (as :meth:`_read`) the documents that were there
+        before, the holders of the batch's numbers, and how many rows were inserted."""
+        # One statement, one snapshot: the SELECTs see the table as it was before the INSERT.
+        statement = sa.text(
+            f"WITH inserted AS ({self._insert} ON CONFLICT DO NOTHING RETURNING 1) "
+            f"{self._read_query(', 0 AS inserted')} "
+            f"UNION ALL SELECT (NULL::{self._documents_name}).*, NULL, count(*) FROM inserted"
+        )
+        params = {"rows": _encode(rows).decode()}
+        return self._read_rows(conn, statement, sorted(pending), _numbers_of(pending), **params)
 
     def _read(
-        self, conn: sa.Connection, pending: Mapping[str, list[Side]]
+        self, conn: sa.Connection, keys: Sequence[str], numbers: Sequence[str]
     ) -> tuple[dict[str, dict[str, Any]], defaultdict[str, set[str]]]:
-        """The touched documents' rows, and number -> keys of every document holding a number the
-        batch's fronts carry (for the duplicate-applicant check)."""
-        numbers = sorted(
-            {
-                s.fields["id_card_number"]
-                for sides in pending.values()
-                for s in sides
-                if s.fields.get("id_card_number")
-            }
-        )
-        keys, wanted = _JSON_TEXTS.format(":keys"), _JSON_TEXTS.format(":numbers")
-        # Two index lookups: an OR of the two conditions would scan the whole table every batch.
-        query = sa.text(
-            f"SELECT d.*, true AS touched FROM {self._documents_name} AS d "
-            f"WHERE d.document_key = ANY({keys}) "
-            f"UNION ALL SELECT d.*, false FROM {self._documents_name} AS d "
-            f"WHERE d.id_card_number = ANY({wanted}) AND NOT d.document_key = ANY({keys})"
-        )
-        existing: dict[str, dict[str, Any]] = {}
-        holders: defaultdict[str, set[str]] = defaultdict(set)
-        params = {"keys": _encode(sorted(pending)).decode(), "numbers": _encode(numbers).decode()}
-        for found in conn.execute(query, params).mappings():
-            row = dict(found)
-            if row.pop("touched"):
-                existing[row["document_key"]] = row
-            else:
-                holders[row["id_card_number"]].add(row["document_key"])
+        """The rows of documents ``keys``, and number -> keys of the other documents holding one of
+        ``numbers`` (for the duplicate-applicant check)."""
+        existing, holders, _ = self._read_rows(conn, sa.text(self._read_query()), keys, numbers)
         return existing, holders
 
-    def _write(
+    def _read_rows(
         self,
         conn: sa.Connection,
-        rows: list[dict[str, Any]],
-        history: list[tuple[str, Replaced]],
-        others: list[str],
-    ) -> None:
-        self._upsert(conn, rows)
+        query: sa.TextClause,
+        keys: Sequence[str],
+        numbers: Sequence[str],
+        **params: Any,
+    ) -> tuple[dict[str, dict[str, Any]], defaultdict[str, set[str]], int]:
+        existing: dict[str, dict[str, Any]] = {}
+        holders: defaultdict[str, set[str]] = defaultdict(set)
+        inserted = 0
+        params |= {"keys": _encode(keys).decode(), "numbers": _encode(sorted(numbers)).decode()}
+        for found in conn.execute(query, params).mappings():
+            row = dict(found)
+            touched, inserted = row.pop("touched"), row.pop("inserted", None) or inserted
+            if touched:
+                existing[row["document_key"]] = row
+            elif touched is not None:
+                holders[row["id_card_number"]].add(row["document_key"])
+        return existing, holders, inserted
+
+    def _read_query(self, extra: str = "") -> str:
+        keys, wanted = _JSON_TEXTS.format(":keys"), _JSON_TEXTS.format(":numbers")
+        # Two index lookups: an OR of the two conditions would scan the whole table every batch.
+        return (
+            f"SELECT d.*, true AS touched{extra} FROM {self._documents_name} AS d "
+            f"WHERE d.document_key = ANY({keys}) "
+            f"UNION ALL SELECT d.*, false{extra} FROM {self._documents_name} AS d "
+            f"WHERE d.id_card_number = ANY({wanted}) AND NOT d.document_key = ANY({keys})"
+        )
+
+    def _write(self, conn: sa.Connection, history: list[tuple[str, Replaced]], others: list[str]) -> None:
         if history:
             entries = [
                 {
@@ -243,32 +296,59 @@ class DocumentWriter:
             "run_id": self.run_id,
         }
 
-    def _side_join(self, alias: str, side: str) -> str:
-        # LIMIT keeps the planner from flattening the look-up into a join: it cannot know that the
-        # function yields a batch, not the whole table, and with stale statistics it hashed the
-        # whole results table every batch. One primary-key probe per side, whatever the table size.
-        return (
-            f"LEFT JOIN LATERAL (SELECT * FROM {self._results_name} AS r "
-            f"WHERE r.image_sha256 = d.{side}_sha256 LIMIT 1) AS {alias} ON true"
-        )
-
     def _upsert(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-        """One statement for the batch's documents: the rows carry the decisions (sides, status,
-        flags, verdict); the merged fields are copied by the server from the sides' image rows,
-        which this transaction has just written or which earlier runs wrote."""
+        conn.execute(self._upsert_statement, {"rows": _encode(rows).decode()})
+
+    def _build_insert(self) -> str:
+        """One statement for a batch's documents: the rows carry the decisions (sides, status,
+        flags, verdict); the server copies the merged fields from the sides' image rows, which this
+        transaction has just written or which earlier runs wrote."""
+        dialect = sa.dialects.postgresql.dialect()
+        table = self.tables.documents
+        decided = ", ".join(
+            f'"{c}" {table.c[c].type.compile(dialect=dialect)}'
+            for c in self._document_columns
+            if c not in _FROM_IMAGES
+        )
         names = ", ".join(f'"{c}"' for c in self._document_columns)
         values = ", ".join(
             f'{_FROM_IMAGES[c]}."{c}"' if c in _FROM_IMAGES else f'd."{c}"' for c in self._document_columns
         )
-        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in self._document_columns if c != "document_key")
         # Key order ("C") in every writer: two tasks pairing into the same documents never deadlock.
-        conn.execute(
-            sa.text(
-                f"INSERT INTO {self._documents_name} ({names}) SELECT {values} FROM "
-                f"jsonb_populate_recordset(NULL::{self._documents_name}, CAST(:rows AS jsonb)) AS d "
-                f"{self._side_join('f', 'front')} {self._side_join('b', 'back')} "
-                'ORDER BY d."document_key" COLLATE "C" '
-                f'ON CONFLICT ("document_key") DO UPDATE SET {updates}, "updated_at" = now()'
-            ),
-            {"rows": _encode(rows).decode()},
+        return (
+            f"INSERT INTO {self._documents_name} ({names}) SELECT {values} "
+            f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS d({decided}) "
+            f"{self._side_join('f', 'front')} {self._side_join('b', 'back')} "
+            'ORDER BY d."document_key" COLLATE "C"'
         )
+
+    def _side_join(self, alias: str, side: str) -> str:
+        # LIMIT keeps the planner from flattening the look-up into a join: it cannot know that the
+        # function yields a batch, not the whole table, and with stale statistics it hashed the
+        # whole results table every batch. One primary-key probe per side, whatever the table size.
+        picked = ", ".join(f'r."{c}"' for c, at in _FROM_IMAGES.items() if at == alias)
+        return (
+            f"LEFT JOIN LATERAL (SELECT {picked} FROM {self._results_name} AS r "
+            f"WHERE r.image_sha256 = d.{side}_sha256 LIMIT 1) AS {alias} ON true"
+        )
+
+
+def _numbers(documents: Mapping[str, Document]) -> dict[str, str]:
+    """Key -> stored number of the documents whose front has one."""
+    return {
+        key: number
+        for key, document in documents.items()
+        if document.front is not None and (number := document.front.fields.get("id_card_number"))
+    }
+
+
+def _numbers_of(pending: Mapping[str, list[Side]]) -> list[str]:
+    """The stored numbers the batch's fronts carry."""
+    return sorted(
+        {
+            s.fields["id_card_number"]
+            for sides in pending.values()
+            for s in sides
+            if s.fields.get("id_card_number")
+        }
+    )

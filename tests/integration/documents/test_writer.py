@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import time
-from collections import defaultdict
 from typing import Any
 
 import pytest
@@ -39,23 +38,29 @@ def holder_images(key: str, seed: int) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def test_a_key_inserted_by_another_task_meanwhile_is_upserted_not_a_failed_batch(
+def test_a_key_inserted_by_another_task_meanwhile_is_read_again_and_completed(
     pg_engine: sa.Engine, pg_schema: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sink = PostgresSink(engine=pg_engine, schema=pg_schema)
     sink.create_tables()
     load(sink, holder_images("K1", 1)[:1])
-    # As if a concurrent task had inserted K1 after this batch looked it up: the insert meets the key.
-    monkeypatch.setattr(DocumentWriter, "_read", lambda self, conn, pending: ({}, defaultdict(set)))
+    insert_new = DocumentWriter._insert_new
+
+    def unseen(self: DocumentWriter, *args: Any) -> tuple[dict[str, Any], Any, int]:
+        # As if a concurrent task had committed K1 after the insert's snapshot: it is neither
+        # inserted nor among the documents found.
+        existing, holders, inserted = insert_new(self, *args)
+        existing.pop("K1")
+        return existing, holders, inserted
+
+    monkeypatch.setattr(DocumentWriter, "_insert_new", unseen)
     writer = load(sink, holder_images("K1", 1)[1:] + holder_images("K2", 2), first=10)
-    assert writer.counts()["by_status"] == {"back_only": 1, "complete": 1}
+    assert writer.counts()["by_status"] == {"complete": 2}
     with pg_engine.connect() as conn:
-        found = dict(
-            conn.execute(
-                sa.text(f'SELECT document_key, status FROM "{pg_schema}".faceid_idcard_document')
-            ).all()
-        )
-    assert found == {"K1": "back_only", "K2": "complete"}
+        found = conn.execute(
+            sa.text(f'SELECT document_key, status, front_sha256 FROM "{pg_schema}".faceid_idcard_document')
+        ).all()
+    assert sorted(found) == [("K1", "complete", f"{0:064x}"), ("K2", "complete", f"{11:064x}")]
 
 
 def test_dates_and_times_round_trip_through_the_upsert(pg_engine: sa.Engine, pg_schema: str) -> None:
