@@ -5,13 +5,15 @@ gives it every loaded image with a document key and passes :meth:`DocumentWriter
 :meth:`~airflow_provider_faceid.sink.PostgresSink.write_batch` as the batch's last step: the image
 rows and the documents they make commit together, or not at all.
 
-Per batch, whatever its size, two statements in the usual case: the touched documents and the
-documents sharing their numbers are read in one query, and the documents are upserted in one
-``INSERT ... SELECT``. The checks run in Python (one implementation of each rule, see
-:mod:`.checks`); the upsert carries only what they decided (sides, status, flags, verdict), and the
-server copies the merged fields from the sides' image rows, which it holds already. History rows
-and the other holders of a shared number, when there are any, take one statement each. Keys and
-rows travel as one JSON text per statement: psycopg adapts a list element by element, ~7 us each.
+Per batch, whatever its size, ONE statement in the usual case (new documents, numbers nobody else
+holds): the batch's documents are decided as if all were new and inserted with ``ON CONFLICT DO
+NOTHING``, and the same statement returns, from its snapshot, the documents that already existed
+and those sharing the batch's numbers. Only those are decided again and upserted (a second
+statement); history rows and the other holders of a shared number take one statement each when
+there are any. The checks run in Python (one implementation of each rule, see :mod:`.checks`);
+the rows sent carry only what they decided (sides, status, flags, verdict), and the server copies
+the merged fields from the sides' image rows, which it holds already. Keys and rows travel as one
+JSON text per statement: psycopg adapts a list element by element, ~7 us each.
 """
 
 from __future__ import annotations
@@ -88,6 +90,12 @@ class DocumentWriter:
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in self._document_columns if c != "document_key")
         self._upsert_statement = sa.text(
             f'{self._insert} ON CONFLICT ("document_key") DO UPDATE SET {updates}, "updated_at" = now()'
+        )
+        # One statement, one snapshot: the SELECTs see the table as it was before the INSERT.
+        self._insert_new_statement = sa.text(
+            f"WITH inserted AS ({self._insert} ON CONFLICT DO NOTHING RETURNING 1) "
+            f"{self._read_query(', 0 AS inserted')} "
+            f"UNION ALL SELECT (NULL::{self._documents_name}).*, NULL, count(*) FROM inserted"
         )
 
     def __repr__(self) -> str:
@@ -194,14 +202,8 @@ class DocumentWriter:
     ) -> tuple[dict[str, dict[str, Any]], defaultdict[str, set[str]], int]:
         """Insert ``rows`` whose key is new; return (as :meth:`_read`) the documents that were there
         before, the holders of the batch's numbers, and how many rows were inserted."""
-        # One statement, one snapshot: the SELECTs see the table as it was before the INSERT.
-        statement = sa.text(
-            f"WITH inserted AS ({self._insert} ON CONFLICT DO NOTHING RETURNING 1) "
-            f"{self._read_query(', 0 AS inserted')} "
-            f"UNION ALL SELECT (NULL::{self._documents_name}).*, NULL, count(*) FROM inserted"
-        )
-        params = {"rows": _encode(rows).decode()}
-        return self._read_rows(conn, statement, sorted(pending), _numbers_of(pending), **params)
+        statement, rows_json = self._insert_new_statement, _encode(rows).decode()
+        return self._read_rows(conn, statement, sorted(pending), _numbers_of(pending), rows=rows_json)
 
     def _read(
         self, conn: sa.Connection, keys: Sequence[str], numbers: Sequence[str]
