@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from airflow_provider_faceid.documents import DocumentWriter, parse_pair_by
+from airflow_provider_faceid.documents.checks import BACK_FIELDS, FRONT_FIELDS
 from airflow_provider_faceid.loader import Lineage, Loader
 from airflow_provider_faceid.local.specimens.person import random_person
 from airflow_provider_faceid.records import build_record
@@ -77,3 +78,30 @@ def test_dates_and_times_round_trip_through_the_upsert(pg_engine: sa.Engine, pg_
         person.valid_until,
     )
     assert row["captured_at"].tzinfo is not None and row["verdict"] in {"usable", "rejected"}
+
+
+def test_a_back_a_batch_later_takes_each_merged_field_from_its_sides_image_rows(
+    pg_engine: sa.Engine, pg_schema: str
+) -> None:
+    sink = PostgresSink(engine=pg_engine, schema=pg_schema)
+    sink.create_tables()
+    front, back = holder_images("K4", 4)
+    load(sink, [front])
+    load(sink, [back], first=10)
+    with pg_engine.connect() as conn:
+        document = (
+            conn.execute(sa.text(f'SELECT * FROM "{pg_schema}".faceid_idcard_document')).mappings().one()
+        )
+        images = {
+            r["image_sha256"]: r
+            for r in conn.execute(sa.text(f'SELECT * FROM "{pg_schema}".faceid_idcard')).mappings()
+        }
+    assert document["status"] == "complete"
+    front_row, back_row = images[document["front_sha256"]], images[document["back_sha256"]]
+    for field in FRONT_FIELDS:
+        if field != "region_code":
+            assert document[field] == front_row[field], field
+    for field in BACK_FIELDS:
+        assert document[field] == back_row[field], field
+    assert document["name"] and document["issued_by"] and document["valid_date"]
+    assert document["region_code"] == front_row["id_card_number"][:6]
