@@ -158,6 +158,12 @@ class DocumentWriter:
             documents.update(merged)
             history = [h for h in history if h[0] not in merged] + merged_history
             numbers = _numbers(documents)
+            # A back completing an earlier front brings no number: the front's holders are looked
+            # up now, or the document would lose the duplicate flag it had.
+            unasked = set(numbers.values()) - set(_numbers_of(pending))
+            if unasked:
+                for number, found in self._read(conn, keys, sorted(unasked))[1].items():
+                    holders[number] |= found
         # A number is shared when two of the batch's documents hold it, or one outside it does.
         changed = {*again, *(key for key, number in numbers.items() if number in holders)}
         if changed:

@@ -105,3 +105,23 @@ def test_a_back_a_batch_later_takes_each_merged_field_from_its_sides_image_rows(
         assert document[field] == back_row[field], field
     assert document["name"] and document["issued_by"] and document["valid_date"]
     assert document["region_code"] == front_row["id_card_number"][:6]
+
+
+def test_a_back_completing_a_front_keeps_its_duplicate_applicant_flag(
+    pg_engine: sa.Engine, pg_schema: str
+) -> None:
+    sink = PostgresSink(engine=pg_engine, schema=pg_schema)
+    sink.create_tables()
+    load(sink, holder_images("K5", 5)[:1])
+    # The same holder's front under another key: both documents are flagged.
+    load(sink, holder_images("K6", 5)[:1], first=10)
+    # K5's back, a batch later, brings no number: K5 must still be a duplicate of K6.
+    load(sink, holder_images("K5", 5)[1:], first=20)
+    with pg_engine.connect() as conn:
+        flags = dict(
+            conn.execute(
+                sa.text(f'SELECT document_key, flags FROM "{pg_schema}".faceid_idcard_document')
+            ).all()
+        )
+    assert "duplicate_applicant" in flags["K5"] and "duplicate_applicant" in flags["K6"]
+    assert "back_missing" not in flags["K5"]
