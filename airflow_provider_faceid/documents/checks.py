@@ -290,24 +290,26 @@ def _stem(name: str) -> str:
 
 
 def document_row(document: Document, judgement: Judgement) -> dict[str, Any]:
-    """The documents-table row of ``document`` (lineage columns are added by the writer)."""
+    """The columns of ``document``'s row that pairing decides: sides, times, status, checks.
+
+    The merged fields are not among them: the writer has the database copy them from the sides'
+    image rows (``region_code`` excepted, which no image row holds); lineage is the writer's too.
+    """
     front, back = document.front, document.back
-    row: dict[str, Any] = {
+    return {
         "document_key": document.key,
         "status": document.status,
         "verdict": judgement.verdict,
-        "reasons": list(judgement.reasons),
-        "flags": list(judgement.flags),
+        "reasons": judgement.reasons,
+        "flags": judgement.flags,
         "front_sha256": front.sha256 if front else None,
         "back_sha256": back.sha256 if back else None,
-        "conflict_sha256": list(document.conflicts) or None,
+        "conflict_sha256": document.conflicts or None,
         "front_captured_at": front.captured_at if front else None,
         "back_captured_at": back.captured_at if back else None,
         "captured_at": document.captured_at,
+        "region_code": front.fields.get("region_code") if front else None,
     }
-    row.update({f: front.fields.get(f) if front else None for f in FRONT_FIELDS})
-    row.update({f: back.fields.get(f) if back else None for f in BACK_FIELDS})
-    return row
 
 
 def document_from_row(row: Mapping[str, Any]) -> Document:

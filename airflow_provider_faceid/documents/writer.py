@@ -33,10 +33,10 @@ from airflow_provider_faceid.documents.checks import (
     DUPLICATE_APPLICANT,
     FRONT_FIELDS,
     Document,
-    Judgement,
     Replaced,
     Side,
     document_from_row,
+    document_row,
     judge,
     merge,
 )
@@ -199,7 +199,7 @@ class DocumentWriter:
             number = numbers.get(key)
             shared = number is not None and (in_batch[number] > 1 or number in holders)
             judgement = judge(document, duplicate_applicant=shared)
-            rows.append(self._decided_row(document, judgement))
+            rows.append({**document_row(document, judgement), "dag_id": self.dag_id, "run_id": self.run_id})
             self._states[key] = (document.status, judgement.verdict)
         return rows
 
@@ -283,26 +283,6 @@ class DocumentWriter:
                 ),
                 {"flag": DUPLICATE_APPLICANT, "keys": _encode(others).decode()},
             )
-
-    def _decided_row(self, document: Document, judgement: Judgement) -> dict[str, Any]:
-        """What the step decided for ``document``: everything of its row but the merged fields."""
-        front, back = document.front, document.back
-        return {
-            "document_key": document.key,
-            "status": document.status,
-            "verdict": judgement.verdict,
-            "reasons": judgement.reasons,
-            "flags": judgement.flags,
-            "front_sha256": front.sha256 if front else None,
-            "back_sha256": back.sha256 if back else None,
-            "conflict_sha256": document.conflicts or None,
-            "front_captured_at": front.captured_at if front else None,
-            "back_captured_at": back.captured_at if back else None,
-            "captured_at": document.captured_at,
-            "region_code": front.fields.get("region_code") if front else None,
-            "dag_id": self.dag_id,
-            "run_id": self.run_id,
-        }
 
     def _upsert(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(self._upsert_statement, {"rows": _encode(rows).decode()})
