@@ -137,6 +137,7 @@ def test_create_tables_twice_is_fine_and_makes_tables_indexes_and_version(
         "faceid_idcard_run_idx",
         "faceid_idcard_source_sha_idx",
         "faceid_idcard_doc_number_idx",
+        "faceid_idcard_doc_key_idx",
     } <= indexes
     assert "faceid_idcard_side_idx" not in indexes
     assert sink.schema_version() == SCHEMA_VERSION
