@@ -447,6 +447,8 @@ class PostgresSink:
             (first_unknown, insert.excluded.source_size), else_=target.c.source_size
         )
         updates["loaded_at"] = sa.func.now()
+        # A re-read without pair_by carries no key: the image still belongs to its document.
+        updates["document_key"] = sa.func.coalesce(insert.excluded.document_key, target.c.document_key)
         # xmax is 0 for a freshly inserted tuple and set for an updated one: one round trip gives both counts.
         upsert = (
             insert.on_conflict_do_update(index_elements=[target.c.image_sha256], set_=updates)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql import quoted_name
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Version of the table layout this code writes. Bump it with a migration step, never silently."""
 
 IDENTIFIER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
@@ -39,6 +39,7 @@ _INDEX_SUFFIXES = {
     "failure_last_seen": "_fail_seen_idx",
     "failure_permanent": "_fail_perm_idx",
     "failure_run": "_fail_run_idx",
+    "document_key": "_doc_key_idx",
 }
 
 
@@ -276,6 +277,7 @@ def build_tables(names: SinkNames) -> SinkTables:
     documents, document_history = _document_tables(names, metadata, schema)
     _page_indexes(names, results, failures)
     erasures, tombstones = _personal_data_tables(names, metadata, schema)
+    _document_key_index(names, results)
     tables = SinkTables(
         names=names,
         metadata=metadata,
@@ -464,6 +466,27 @@ def _migrate_3_to_4(tables: SinkTables, dialect: sa.Dialect) -> list[str]:
     ]
 
 
+# -- version 5: the image rows of a document ---------------------------------------------------
+
+
+def _document_key_index(names: SinkNames, results: sa.Table) -> sa.Index:
+    """The image rows of a document, by its key: what an erasure by document key and a document's
+    audit ("which scans made it") read. Partial: loads without ``pair_by`` leave the key NULL and
+    do not maintain it."""
+    return sa.Index(
+        _q(names.index_name("document_key")),
+        results.c.document_key,
+        postgresql_where=results.c.document_key.is_not(None),
+    )
+
+
+def _migrate_4_to_5(tables: SinkTables, dialect: sa.Dialect) -> list[str]:
+    """Version 4 -> 5: only the index of :func:`_document_key_index`."""
+    wanted = tables.names.index_name("document_key")
+    (index,) = (i for i in tables.results.indexes if i.name == wanted)
+    return [str(sa.schema.CreateIndex(index, if_not_exists=True).compile(dialect=dialect))]
+
+
 # The masks of privacy.py in SQL, for rows loaded before version 4 (no stored mask, clear values).
 _SQL_MASKS = {
     "name": (
@@ -515,6 +538,7 @@ _MIGRATIONS: dict[int, Callable[[SinkTables, sa.Dialect], list[str]]] = {
     ],
     2: _migrate_2_to_3,
     3: _migrate_3_to_4,
+    4: _migrate_4_to_5,
 }
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow_provider_faceid import regions, validation
@@ -156,8 +156,14 @@ class Document:
         return max(times) if times else None
 
 
-def merge(document: Document, sides: Iterable[Side]) -> tuple[Document, list[Replaced]]:
+def merge(document: Document, sides: Sequence[Side]) -> tuple[Document, list[Replaced]]:
     """``document`` with ``sides`` added, oldest capture first, and the sides it stopped using."""
+    if len(sides) == 2 and document.front is None and document.back is None and not document.conflicts:
+        # The usual case, a new document with both sides in one batch: nothing to order or replace.
+        first, second = sides
+        if first.side != second.side:
+            front, back = (first, second) if first.side == "front" else (second, first)
+            return Document(document.key, front, back), []
     replaced: list[Replaced] = []
     for side in sorted(sides, key=Side.order):
         current: Side | None = getattr(document, side.side)
@@ -196,31 +202,40 @@ def judge(document: Document, *, duplicate_applicant: bool = False) -> Judgement
     a term its holder's age at issue does not give); else ``needs_recapture`` when a side is
     missing, unreadable or its number does not check out; else ``usable``.
     """
-    front = document.front.fields if document.front else {}
-    back = document.back.fields if document.back else {}
-    flags: set[str] = set()
+    # Runs once per document of every batch: plain branches and a list (each check adds a flag of
+    # its own, so there is nothing to de-duplicate), and one shared answer for the clean document.
+    flags: list[str] = []
     if document.conflicts:
-        flags.add(CONFLICT)
-    for present, missing_flag, recapture_flag in (
-        (document.front, FRONT_MISSING, FRONT_NEEDS_RECAPTURE),
-        (document.back, BACK_MISSING, BACK_NEEDS_RECAPTURE),
-    ):
-        if present is None:
-            flags.add(missing_flag)
-        elif present.needs_recapture:
-            flags.add(recapture_flag)
-    if front.get("number_check") not in (None, validation.NUMBER_EMPTY, validation.NUMBER_CONSISTENT):
-        flags.add(NUMBER_INCONSISTENT)
-    flags.update(validity_flags(back, on=capture_date(document.captured_at)))
-    if front and back:
+        flags.append(CONFLICT)
+    front_side, back_side = document.front, document.back
+    if front_side is None:
+        flags.append(FRONT_MISSING)
+        front: Mapping[str, Any] = _NO_FIELDS
+    else:
+        front = front_side.fields
+        if front_side.needs_recapture:
+            flags.append(FRONT_NEEDS_RECAPTURE)
+    if back_side is None:
+        flags.append(BACK_MISSING)
+        back: Mapping[str, Any] = _NO_FIELDS
+    else:
+        back = back_side.fields
+        if back_side.needs_recapture:
+            flags.append(BACK_NEEDS_RECAPTURE)
+    if front.get("number_check") not in _NUMBER_FINE:
+        flags.append(NUMBER_INCONSISTENT)
+    flags += validity_flags(back, on=capture_date(document.captured_at))
+    if front_side is not None and back_side is not None:
         period = validation.ValidPeriod(
             back.get("valid_from"), back.get("valid_to"), back.get("long_term"), ()
         )
-        flags.update(validation.term_flags(period, birthday=front.get("birthday")))
+        flags += validation.term_flags(period, birthday=front.get("birthday"))
         if not authority_names_region(back.get("issued_by"), front.get("region_code")):
-            flags.add(AUTHORITY_REGION_MISMATCH)
+            flags.append(AUTHORITY_REGION_MISMATCH)
     if duplicate_applicant:
-        flags.add(DUPLICATE_APPLICANT)
+        flags.append(DUPLICATE_APPLICANT)
+    if not flags:
+        return _CLEAN
     rejecting = tuple(f for f in _REJECTING if f in flags)
     recapture = tuple(f for f in _RECAPTURE if f in flags)
     if rejecting:
@@ -230,6 +245,11 @@ def judge(document: Document, *, duplicate_applicant: bool = False) -> Judgement
     else:
         verdict, reasons = USABLE, ()
     return Judgement(flags=tuple(sorted(flags)), verdict=verdict, reasons=reasons)
+
+
+_CLEAN = Judgement(flags=(), verdict=USABLE, reasons=())
+_NO_FIELDS: Mapping[str, Any] = {}
+_NUMBER_FINE = frozenset({None, validation.NUMBER_EMPTY, validation.NUMBER_CONSISTENT})
 
 
 def validity_flags(back: Mapping[str, Any], *, on: dt.date | None) -> tuple[str, ...]:
@@ -246,6 +266,9 @@ def validity_flags(back: Mapping[str, Any], *, on: dt.date | None) -> tuple[str,
     return tuple(flags)
 
 
+# Cached: a batch holds a few thousand distinct (authority, county) pairs at most, and the look-up
+# of the region and its names was a third of the checks' time.
+@functools.lru_cache(maxsize=1 << 16)
 def authority_names_region(issued_by: str | None, region_code: str | None) -> bool:
     """True when the authority names the county, city or province of the number's region code,
     or when there is nothing to compare (no authority, no or an unknown code)."""
@@ -267,24 +290,26 @@ def _stem(name: str) -> str:
 
 
 def document_row(document: Document, judgement: Judgement) -> dict[str, Any]:
-    """The documents-table row of ``document`` (lineage columns are added by the writer)."""
+    """The columns of ``document``'s row that pairing decides: sides, times, status, checks.
+
+    The merged fields are not among them: the writer has the database copy them from the sides'
+    image rows (``region_code`` excepted, which no image row holds); lineage is the writer's too.
+    """
     front, back = document.front, document.back
-    row: dict[str, Any] = {
+    return {
         "document_key": document.key,
         "status": document.status,
         "verdict": judgement.verdict,
-        "reasons": list(judgement.reasons),
-        "flags": list(judgement.flags),
+        "reasons": judgement.reasons,
+        "flags": judgement.flags,
         "front_sha256": front.sha256 if front else None,
         "back_sha256": back.sha256 if back else None,
-        "conflict_sha256": list(document.conflicts) or None,
+        "conflict_sha256": document.conflicts or None,
         "front_captured_at": front.captured_at if front else None,
         "back_captured_at": back.captured_at if back else None,
         "captured_at": document.captured_at,
+        "region_code": front.fields.get("region_code") if front else None,
     }
-    row.update({f: front.fields.get(f) if front else None for f in FRONT_FIELDS})
-    row.update({f: back.fields.get(f) if back else None for f in BACK_FIELDS})
-    return row
 
 
 def document_from_row(row: Mapping[str, Any]) -> Document:

@@ -5,11 +5,15 @@ gives it every loaded image with a document key and passes :meth:`DocumentWriter
 :meth:`~airflow_provider_faceid.sink.PostgresSink.write_batch` as the batch's last step: the image
 rows and the documents they make commit together, or not at all.
 
-Per batch, whatever its size, four statements at most: the touched documents and the documents
-sharing their numbers are read in one query; new documents are COPYed into the table (the usual
-case: both sides in one batch), existing ones upserted; history rows and the other holders of a
-shared number are written in one statement each. Look-up keys and upserted rows travel as one JSON
-text per statement: psycopg adapts a list element by element, ~7 us each.
+Per batch, whatever its size, ONE statement in the usual case (new documents, numbers nobody else
+holds): the batch's documents are decided as if all were new and inserted with ``ON CONFLICT DO
+NOTHING``, and the same statement returns, from its snapshot, the documents that already existed
+and those sharing the batch's numbers. Only those are decided again and upserted (a second
+statement); history rows and the other holders of a shared number take one statement each when
+there are any. The checks run in Python (one implementation of each rule, see :mod:`.checks`);
+the rows sent carry only what they decided (sides, status, flags, verdict), and the server copies
+the merged fields from the sides' image rows, which it holds already. Keys and rows travel as one
+JSON text per statement: psycopg adapts a list element by element, ~7 us each.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
-import psycopg
 import sqlalchemy as sa
 
 from airflow_provider_faceid import idnumber
@@ -39,13 +42,19 @@ from airflow_provider_faceid.documents.checks import (
 )
 from airflow_provider_faceid.documents.pairing import DocumentRef, PairingRule
 from airflow_provider_faceid.records import IdCardRecord
-from airflow_provider_faceid.sink import copy_rows
 from airflow_provider_faceid.sink_schema import SinkTables
 from airflow_provider_faceid.staging import StagedObject
 
 _encode = msgspec.json.Encoder().encode
 # Filled by the database (updated_at, replaced_at): left out of the JSON so their defaults apply.
 _SERVER_SET = frozenset({"updated_at", "replaced_at"})
+# The merged fields a document takes from its sides' image rows, by the alias of the side's row in
+# the upsert. ``region_code`` is not among them: the image row has no such column, the writer
+# derives it from the plain number before it is stored (perhaps as an HMAC).
+_FROM_IMAGES = {
+    **{f: "f" for f in FRONT_FIELDS if f != "region_code"},
+    **{f: "b" for f in BACK_FIELDS},
+}
 # A JSON array of strings as a set of text values: one parameter, whatever the number of values.
 _JSON_TEXTS = "ARRAY(SELECT jsonb_array_elements_text(CAST({} AS jsonb)))"
 
@@ -74,15 +83,20 @@ class DocumentWriter:
         dialect = sa.dialects.postgresql.dialect()
         self._documents_name = dialect.identifier_preparer.format_table(tables.documents)
         self._history_name = dialect.identifier_preparer.format_table(tables.document_history)
+        self._results_name = dialect.identifier_preparer.format_table(tables.results)
         self._document_columns = [c.name for c in tables.documents.columns if c.name not in _SERVER_SET]
-        # psycopg's date and timestamp dumpers cost ~17 us a value here, ISO text ~1 us: half the
-        # COPY's time went into the five date columns of a document row.
-        self._date_at = [
-            i
-            for i, c in enumerate(self._document_columns)
-            if isinstance(tables.documents.c[c].type, sa.Date | sa.DateTime)
-        ]
         self._history_columns = [c.name for c in tables.document_history.columns if c.name not in _SERVER_SET]
+        self._insert = self._build_insert()
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in self._document_columns if c != "document_key")
+        self._upsert_statement = sa.text(
+            f'{self._insert} ON CONFLICT ("document_key") DO UPDATE SET {updates}, "updated_at" = now()'
+        )
+        # One statement, one snapshot: the SELECTs see the table as it was before the INSERT.
+        self._insert_new_statement = sa.text(
+            f"WITH inserted AS ({self._insert} ON CONFLICT DO NOTHING RETURNING 1) "
+            f"{self._read_query(', 0 AS inserted')} "
+            f"UNION ALL SELECT (NULL::{self._documents_name}).*, NULL, count(*) FROM inserted"
+        )
 
     def __repr__(self) -> str:
         return f"DocumentWriter(rule={self.rule!r}, table={self._documents_name})"
@@ -126,72 +140,117 @@ class DocumentWriter:
         if not pending:
             return
         started = time.monotonic()
-        existing, holders = self._read(conn, pending)
+        keys = sorted(pending)
+        # Optimistic, as the usual batch is: every document new. The statement that inserts them
+        # also returns what was there before it; only those documents are decided again.
+        documents, history = self._merge(keys, pending, {})
+        numbers = _numbers(documents)
+        rows = self._decide(documents, numbers, {})
+        existing, holders, inserted = self._insert_new(conn, rows, pending)
+        again = [key for key in keys if key in existing]
+        if inserted + len(again) < len(keys):
+            # Inserted by a concurrent task since this statement's snapshot: read them now (the
+            # keys this batch did insert read back as the same document, merged to no change).
+            existing.update(self._read(conn, [key for key in keys if key not in existing], [])[0])
+            again = [key for key in keys if key in existing]
+        if again:
+            merged, merged_history = self._merge(again, pending, existing)
+            documents.update(merged)
+            history = [h for h in history if h[0] not in merged] + merged_history
+            numbers = _numbers(documents)
+            # A back completing an earlier front brings no number: the front's holders are looked
+            # up now, or the document would lose the duplicate flag it had.
+            unasked = set(numbers.values()) - set(_numbers_of(pending))
+            if unasked:
+                for number, found in self._read(conn, keys, sorted(unasked))[1].items():
+                    holders[number] |= found
+        # A number is shared when two of the batch's documents hold it, or one outside it does.
+        changed = {*again, *(key for key, number in numbers.items() if number in holders)}
+        if changed:
+            self._upsert(conn, self._decide({k: documents[k] for k in sorted(changed)}, numbers, holders))
+        others = sorted({k for n in set(numbers.values()) for k in holders.get(n, ())} - documents.keys())
+        self._write(conn, history, others)
+        self.seconds += time.monotonic() - started
+
+    def _merge(
+        self,
+        keys: Sequence[str],
+        pending: Mapping[str, list[Side]],
+        existing: Mapping[str, Mapping[str, Any]],
+    ) -> tuple[dict[str, Document], list[tuple[str, Replaced]]]:
         documents: dict[str, Document] = {}
         history: list[tuple[str, Replaced]] = []
-        for key in sorted(pending):
-            before = document_from_row(existing[key]) if key in existing else Document(key)
+        for key in keys:
+            found = existing.get(key)
+            before = document_from_row(found) if found else Document(key)
             documents[key], replaced = merge(before, pending[key])
-            history += [(key, r) for r in replaced]
-        numbers: dict[str, str] = {}
-        for key, document in documents.items():
-            number = document.front.fields.get("id_card_number") if document.front else None
-            if number:
-                numbers[key] = number
-                holders[number].add(key)
+            if replaced:
+                history += [(key, r) for r in replaced]
+        return documents, history
+
+    def _decide(
+        self, documents: Mapping[str, Document], numbers: Mapping[str, str], holders: Mapping[str, set[str]]
+    ) -> list[dict[str, Any]]:
+        """The rows of ``documents``; ``numbers`` are those of the whole batch, ``holders`` the
+        documents outside it holding one of them."""
+        in_batch = Counter(numbers.values())
         rows = []
         for key, document in documents.items():
             number = numbers.get(key)
-            judgement = judge(document, duplicate_applicant=number is not None and len(holders[number]) > 1)
+            shared = number is not None and (in_batch[number] > 1 or number in holders)
+            judgement = judge(document, duplicate_applicant=shared)
             rows.append({**document_row(document, judgement), "dag_id": self.dag_id, "run_id": self.run_id})
             self._states[key] = (document.status, judgement.verdict)
-        others = sorted({k for n in numbers.values() for k in holders[n]} - documents.keys())
-        self._write(conn, rows, history, others, all_new=not existing)
-        self.seconds += time.monotonic() - started
+        return rows
+
+    def _insert_new(
+        self, conn: sa.Connection, rows: list[dict[str, Any]], pending: Mapping[str, list[Side]]
+    ) -> tuple[dict[str, dict[str, Any]], defaultdict[str, set[str]], int]:
+        """Insert ``rows`` whose key is new; return (as :meth:`_read`) the documents that were there
+        before, the holders of the batch's numbers, and how many rows were inserted."""
+        statement, rows_json = self._insert_new_statement, _encode(rows).decode()
+        return self._read_rows(conn, statement, sorted(pending), _numbers_of(pending), rows=rows_json)
 
     def _read(
-        self, conn: sa.Connection, pending: Mapping[str, list[Side]]
+        self, conn: sa.Connection, keys: Sequence[str], numbers: Sequence[str]
     ) -> tuple[dict[str, dict[str, Any]], defaultdict[str, set[str]]]:
-        """The touched documents' rows, and number -> keys of every document holding a number the
-        batch's fronts carry (for the duplicate-applicant check)."""
-        numbers = sorted(
-            {
-                s.fields["id_card_number"]
-                for sides in pending.values()
-                for s in sides
-                if s.fields.get("id_card_number")
-            }
-        )
-        keys, wanted = _JSON_TEXTS.format(":keys"), _JSON_TEXTS.format(":numbers")
-        # Two index lookups: an OR of the two conditions would scan the whole table every batch.
-        query = sa.text(
-            f"SELECT d.*, true AS touched FROM {self._documents_name} AS d "
-            f"WHERE d.document_key = ANY({keys}) "
-            f"UNION ALL SELECT d.*, false FROM {self._documents_name} AS d "
-            f"WHERE d.id_card_number = ANY({wanted}) AND NOT d.document_key = ANY({keys})"
-        )
-        existing: dict[str, dict[str, Any]] = {}
-        holders: defaultdict[str, set[str]] = defaultdict(set)
-        params = {"keys": _encode(sorted(pending)).decode(), "numbers": _encode(numbers).decode()}
-        for found in conn.execute(query, params).mappings():
-            row = dict(found)
-            if row.pop("touched"):
-                existing[row["document_key"]] = row
-            else:
-                holders[row["id_card_number"]].add(row["document_key"])
+        """The rows of documents ``keys``, and number -> keys of the other documents holding one of
+        ``numbers`` (for the duplicate-applicant check)."""
+        existing, holders, _ = self._read_rows(conn, sa.text(self._read_query()), keys, numbers)
         return existing, holders
 
-    def _write(
+    def _read_rows(
         self,
         conn: sa.Connection,
-        rows: list[dict[str, Any]],
-        history: list[tuple[str, Replaced]],
-        others: list[str],
-        *,
-        all_new: bool,
-    ) -> None:
-        if not (all_new and self._copy_new(conn, rows)):
-            self._upsert(conn, rows)
+        query: sa.TextClause,
+        keys: Sequence[str],
+        numbers: Sequence[str],
+        **params: Any,
+    ) -> tuple[dict[str, dict[str, Any]], defaultdict[str, set[str]], int]:
+        existing: dict[str, dict[str, Any]] = {}
+        holders: defaultdict[str, set[str]] = defaultdict(set)
+        inserted = 0
+        params |= {"keys": _encode(keys).decode(), "numbers": _encode(sorted(numbers)).decode()}
+        for found in conn.execute(query, params).mappings():
+            row = dict(found)
+            touched, inserted = row.pop("touched"), row.pop("inserted", None) or inserted
+            if touched:
+                existing[row["document_key"]] = row
+            elif touched is not None:
+                holders[row["id_card_number"]].add(row["document_key"])
+        return existing, holders, inserted
+
+    def _read_query(self, extra: str = "") -> str:
+        keys, wanted = _JSON_TEXTS.format(":keys"), _JSON_TEXTS.format(":numbers")
+        # Two index lookups: an OR of the two conditions would scan the whole table every batch.
+        return (
+            f"SELECT d.*, true AS touched{extra} FROM {self._documents_name} AS d "
+            f"WHERE d.document_key = ANY({keys}) "
+            f"UNION ALL SELECT d.*, false{extra} FROM {self._documents_name} AS d "
+            f"WHERE d.id_card_number = ANY({wanted}) AND NOT d.document_key = ANY({keys})"
+        )
+
+    def _write(self, conn: sa.Connection, history: list[tuple[str, Replaced]], others: list[str]) -> None:
         if history:
             entries = [
                 {
@@ -225,41 +284,59 @@ class DocumentWriter:
                 {"flag": DUPLICATE_APPLICANT, "keys": _encode(others).decode()},
             )
 
-    def _copy_new(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> bool:
-        """COPY straight into the documents table when none of the batch's keys is there yet.
-
-        The usual case (both sides of a document arrive in one batch), and about half the server
-        work of the upsert. A key inserted meanwhile by a concurrent task fails the COPY on the
-        primary key: the savepoint is rolled back and the caller upserts.
-        """
-        columns = self._document_columns
-        savepoint = conn.begin_nested()
-        try:
-            copy_rows(conn, self._documents_name, columns, map(self._copy_values, rows))
-        except psycopg.errors.UniqueViolation:
-            savepoint.rollback()
-            return False
-        savepoint.commit()
-        return True
-
-    def _copy_values(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
-        values = list(map(row.get, self._document_columns))
-        for at in self._date_at:
-            value = values[at]
-            if value is not None:
-                values[at] = value.isoformat()
-        return tuple(values)
-
     def _upsert(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-        columns = ", ".join(f'"{c}"' for c in self._document_columns)
-        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in self._document_columns if c != "document_key")
-        # Key order ("C") in every writer: two tasks pairing into the same documents never deadlock.
-        conn.execute(
-            sa.text(
-                f"INSERT INTO {self._documents_name} ({columns}) SELECT {columns} FROM "
-                f"jsonb_populate_recordset(NULL::{self._documents_name}, CAST(:rows AS jsonb)) "
-                'ORDER BY "document_key" COLLATE "C" '
-                f'ON CONFLICT ("document_key") DO UPDATE SET {updates}, "updated_at" = now()'
-            ),
-            {"rows": _encode(rows).decode()},
+        conn.execute(self._upsert_statement, {"rows": _encode(rows).decode()})
+
+    def _build_insert(self) -> str:
+        """One statement for a batch's documents: the rows carry the decisions (sides, status,
+        flags, verdict); the server copies the merged fields from the sides' image rows, which this
+        transaction has just written or which earlier runs wrote."""
+        dialect = sa.dialects.postgresql.dialect()
+        table = self.tables.documents
+        decided = ", ".join(
+            f'"{c}" {table.c[c].type.compile(dialect=dialect)}'
+            for c in self._document_columns
+            if c not in _FROM_IMAGES
         )
+        names = ", ".join(f'"{c}"' for c in self._document_columns)
+        values = ", ".join(
+            f'{_FROM_IMAGES[c]}."{c}"' if c in _FROM_IMAGES else f'd."{c}"' for c in self._document_columns
+        )
+        # Key order ("C") in every writer: two tasks pairing into the same documents never deadlock.
+        return (
+            f"INSERT INTO {self._documents_name} ({names}) SELECT {values} "
+            f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS d({decided}) "
+            f"{self._side_join('f', 'front')} {self._side_join('b', 'back')} "
+            'ORDER BY d."document_key" COLLATE "C"'
+        )
+
+    def _side_join(self, alias: str, side: str) -> str:
+        # LIMIT keeps the planner from flattening the look-up into a join: it cannot know that the
+        # function yields a batch, not the whole table, and with stale statistics it hashed the
+        # whole results table every batch. One primary-key probe per side, whatever the table size.
+        picked = ", ".join(f'r."{c}"' for c, at in _FROM_IMAGES.items() if at == alias)
+        return (
+            f"LEFT JOIN LATERAL (SELECT {picked} FROM {self._results_name} AS r "
+            f"WHERE r.image_sha256 = d.{side}_sha256 LIMIT 1) AS {alias} ON true"
+        )
+
+
+def _numbers(documents: Mapping[str, Document]) -> dict[str, str]:
+    """Key -> stored number of the documents whose front has one."""
+    return {
+        key: number
+        for key, document in documents.items()
+        if document.front is not None and (number := document.front.fields.get("id_card_number"))
+    }
+
+
+def _numbers_of(pending: Mapping[str, list[Side]]) -> list[str]:
+    """The stored numbers the batch's fronts carry."""
+    return sorted(
+        {
+            s.fields["id_card_number"]
+            for sides in pending.values()
+            for s in sides
+            if s.fields.get("id_card_number")
+        }
+    )

@@ -137,6 +137,7 @@ def test_create_tables_twice_is_fine_and_makes_tables_indexes_and_version(
         "faceid_idcard_run_idx",
         "faceid_idcard_source_sha_idx",
         "faceid_idcard_doc_number_idx",
+        "faceid_idcard_doc_key_idx",
     } <= indexes
     assert "faceid_idcard_side_idx" not in indexes
     assert sink.schema_version() == SCHEMA_VERSION
@@ -657,8 +658,53 @@ def test_version_2_tables_get_the_page_indexes(pg_engine: sa.Engine, pg_schema: 
             conn.exec_driver_sql(f'DROP INDEX "{pg_schema}"."{name}"')
         conn.exec_driver_sql(f'UPDATE "{pg_schema}".faceid_idcard_meta SET schema_version = 2')
     statements = sink_module.migration_statements(sink.tables, 2)
-    assert [s for s in statements if s.startswith("CREATE INDEX IF NOT EXISTS")] == statements[:4]
+    creates = [s for s in statements if s.startswith("CREATE INDEX IF NOT EXISTS")]
+    # Version 3's four first; version 5 adds one more (the document key's).
+    assert creates[:4] == statements[:4] and len(creates) == 5
     PostgresSink(engine=pg_engine, schema=pg_schema).create_tables()
     found = fetch(pg_engine, f"SELECT indexname FROM pg_indexes WHERE schemaname = '{pg_schema}'")
     assert page_indexes <= {name for (name,) in found}
     assert PostgresSink(engine=pg_engine, schema=pg_schema).schema_version() == SCHEMA_VERSION
+
+
+def test_version_4_tables_get_the_document_key_index(pg_engine: sa.Engine, pg_schema: str) -> None:
+    sink = PostgresSink(engine=pg_engine, schema=pg_schema)
+    sink.create_tables()
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP INDEX "{pg_schema}"."faceid_idcard_doc_key_idx"')
+        conn.exec_driver_sql(f'UPDATE "{pg_schema}".faceid_idcard_meta SET schema_version = 4')
+    assert sink_module.migration_statements(sink.tables, 4) == [
+        f'CREATE INDEX IF NOT EXISTS "faceid_idcard_doc_key_idx" ON "{pg_schema}"."faceid_idcard" '
+        '("document_key") WHERE "document_key" IS NOT NULL'
+    ]
+    PostgresSink(engine=pg_engine, schema=pg_schema).create_tables()
+    found = fetch(
+        pg_engine,
+        f"SELECT indexdef FROM pg_indexes WHERE schemaname = '{pg_schema}' AND indexname LIKE '%doc_key%'",
+    )
+    assert [d for (d,) in found] == [
+        f"CREATE INDEX faceid_idcard_doc_key_idx ON {pg_schema}.faceid_idcard USING btree (document_key) "
+        "WHERE (document_key IS NOT NULL)"
+    ]
+    assert PostgresSink(engine=pg_engine, schema=pg_schema).schema_version() == SCHEMA_VERSION
+    # A document's image rows are found through it, not by reading the table.
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        plan = conn.exec_driver_sql(
+            f"EXPLAIN SELECT image_sha256 FROM \"{pg_schema}\".faceid_idcard WHERE document_key = 'K'"
+        ).all()
+    assert "faceid_idcard_doc_key_idx" in " ".join(line for (line,) in plan)
+
+
+def test_a_re_read_without_a_document_key_keeps_the_key_it_had(
+    sink: PostgresSink, pg_engine: sa.Engine, pg_schema: str
+) -> None:
+    sink.write_batch(results=[{**result_row("a"), "document_key": "K1"}, result_row("b")])
+    # Read again by a task without pair_by (reprocess=True): its rows carry no key.
+    sink.write_batch(results=[result_row("a", run_id="r2"), result_row("b", run_id="r2")])
+    query = f'SELECT image_sha256, document_key, run_id FROM "{pg_schema}".faceid_idcard ORDER BY 1'
+    assert fetch(pg_engine, query) == sorted([(sha("a"), "K1", "r2"), (sha("b"), None, "r2")])
+    # A pairing run that files the image under another document moves it.
+    sink.write_batch(results=[{**result_row("a"), "document_key": "K2"}])
+    key_of_a = f'SELECT document_key FROM "{pg_schema}".faceid_idcard WHERE image_sha256 = :s'
+    assert fetch(pg_engine, key_of_a, s=sha("a")) == [("K2",)]

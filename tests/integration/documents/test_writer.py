@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import random
 import time
-from collections import defaultdict
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from airflow_provider_faceid.documents import DocumentWriter, parse_pair_by
+from airflow_provider_faceid.documents.checks import BACK_FIELDS, FRONT_FIELDS
 from airflow_provider_faceid.loader import Lineage, Loader
 from airflow_provider_faceid.local.specimens.person import random_person
 from airflow_provider_faceid.records import build_record
@@ -39,26 +39,32 @@ def holder_images(key: str, seed: int) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def test_a_key_inserted_by_another_task_meanwhile_falls_back_to_the_upsert(
+def test_a_key_inserted_by_another_task_meanwhile_is_read_again_and_completed(
     pg_engine: sa.Engine, pg_schema: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sink = PostgresSink(engine=pg_engine, schema=pg_schema)
     sink.create_tables()
     load(sink, holder_images("K1", 1)[:1])
-    # As if a concurrent task had inserted K1 after this batch looked it up: the COPY meets the key.
-    monkeypatch.setattr(DocumentWriter, "_read", lambda self, conn, pending: ({}, defaultdict(set)))
+    insert_new = DocumentWriter._insert_new
+
+    def unseen(self: DocumentWriter, *args: Any) -> tuple[dict[str, Any], Any, int]:
+        # As if a concurrent task had committed K1 after the insert's snapshot: it is neither
+        # inserted nor among the documents found.
+        existing, holders, inserted = insert_new(self, *args)
+        existing.pop("K1")
+        return existing, holders, inserted
+
+    monkeypatch.setattr(DocumentWriter, "_insert_new", unseen)
     writer = load(sink, holder_images("K1", 1)[1:] + holder_images("K2", 2), first=10)
-    assert writer.counts()["by_status"] == {"back_only": 1, "complete": 1}
+    assert writer.counts()["by_status"] == {"complete": 2}
     with pg_engine.connect() as conn:
-        found = dict(
-            conn.execute(
-                sa.text(f'SELECT document_key, status FROM "{pg_schema}".faceid_idcard_document')
-            ).all()
-        )
-    assert found == {"K1": "back_only", "K2": "complete"}
+        found = conn.execute(
+            sa.text(f'SELECT document_key, status, front_sha256 FROM "{pg_schema}".faceid_idcard_document')
+        ).all()
+    assert sorted(found) == [("K1", "complete", f"{0:064x}"), ("K2", "complete", f"{11:064x}")]
 
 
-def test_dates_and_times_round_trip_through_the_copy(pg_engine: sa.Engine, pg_schema: str) -> None:
+def test_dates_and_times_round_trip_through_the_upsert(pg_engine: sa.Engine, pg_schema: str) -> None:
     sink = PostgresSink(engine=pg_engine, schema=pg_schema)
     sink.create_tables()
     images = holder_images("K3", 3)
@@ -72,3 +78,50 @@ def test_dates_and_times_round_trip_through_the_copy(pg_engine: sa.Engine, pg_sc
         person.valid_until,
     )
     assert row["captured_at"].tzinfo is not None and row["verdict"] in {"usable", "rejected"}
+
+
+def test_a_back_a_batch_later_takes_each_merged_field_from_its_sides_image_rows(
+    pg_engine: sa.Engine, pg_schema: str
+) -> None:
+    sink = PostgresSink(engine=pg_engine, schema=pg_schema)
+    sink.create_tables()
+    front, back = holder_images("K4", 4)
+    load(sink, [front])
+    load(sink, [back], first=10)
+    with pg_engine.connect() as conn:
+        document = (
+            conn.execute(sa.text(f'SELECT * FROM "{pg_schema}".faceid_idcard_document')).mappings().one()
+        )
+        images = {
+            r["image_sha256"]: r
+            for r in conn.execute(sa.text(f'SELECT * FROM "{pg_schema}".faceid_idcard')).mappings()
+        }
+    assert document["status"] == "complete"
+    front_row, back_row = images[document["front_sha256"]], images[document["back_sha256"]]
+    for field in FRONT_FIELDS:
+        if field != "region_code":
+            assert document[field] == front_row[field], field
+    for field in BACK_FIELDS:
+        assert document[field] == back_row[field], field
+    assert document["name"] and document["issued_by"] and document["valid_date"]
+    assert document["region_code"] == front_row["id_card_number"][:6]
+
+
+def test_a_back_completing_a_front_keeps_its_duplicate_applicant_flag(
+    pg_engine: sa.Engine, pg_schema: str
+) -> None:
+    sink = PostgresSink(engine=pg_engine, schema=pg_schema)
+    sink.create_tables()
+    load(sink, holder_images("K5", 5)[:1])
+    # The same holder's front under another key: both documents are flagged.
+    load(sink, holder_images("K6", 5)[:1], first=10)
+    # K5's back, a batch later, brings no number: K5 must still be a duplicate of K6.
+    load(sink, holder_images("K5", 5)[1:], first=20)
+    with pg_engine.connect() as conn:
+        flags = dict(
+            conn.execute(
+                sa.text(f'SELECT document_key, flags FROM "{pg_schema}".faceid_idcard_document')
+            ).all()
+        )
+    assert "duplicate_applicant" in flags["K5"] and "duplicate_applicant" in flags["K6"]
+    assert "back_missing" not in flags["K5"]

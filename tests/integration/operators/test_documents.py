@@ -265,3 +265,30 @@ def test_without_pair_by_nothing_is_paired(
     assert "documents" not in summary
     assert [r["document_key"] for r in rows(pg_engine, pg_schema, "faceid_idcard")] == [None]
     assert rows(pg_engine, pg_schema, DOCUMENTS) == []
+
+
+def test_a_reprocess_without_pair_by_keeps_the_document_key_and_the_document(
+    monkeypatch: pytest.MonkeyPatch,
+    faceid_local: FaceIdLocalServer,
+    postgres_conn_id: str,
+    pg_schema: str,
+    pg_engine: sa.Engine,
+    cards: Cards,
+    tmp_path: Path,
+) -> None:
+    faceid_connection(monkeypatch, faceid_local)
+    place(cards.valid_front, tmp_path / "A-1" / "front.jpg", day=CAPTURE_DAY)
+    place(cards.valid_back, tmp_path / "A-1" / "back.jpg", day=CAPTURE_DAY)
+    make_operator(postgres_conn_id, pg_schema, tmp_path, pair_by="folder").execute(context())
+    documents = documents_by_key(pg_engine, pg_schema)
+    # A re-OCR of the same scans by a task that does not pair: the rows are read again (loaded_at
+    # moves), and each image still belongs to the document it made.
+    summary = make_operator(postgres_conn_id, pg_schema, tmp_path, reprocess=True).execute(
+        context("manual__2")
+    )
+    assert summary["loaded"] == 2 and "documents" not in summary
+    results = rows(pg_engine, pg_schema, "faceid_idcard")
+    assert [r["document_key"] for r in results] == ["A-1", "A-1"]
+    assert {r["run_id"] for r in results} == {"manual__2"}
+    assert documents_by_key(pg_engine, pg_schema) == documents
+    assert_invariants(pg_engine, pg_schema, tmp_path)
