@@ -21,6 +21,7 @@ _LABEL_PIECES = sorted(
     key=len,
     reverse=True,
 )
+_MAX_LEADING_STROKES = 3
 _LOST_GONG = re.compile(r"(?<!公)安局")
 _DOUBLED_SUFFIX_CHAR = re.compile(r"(公|安|局)\1(?=安局|局|$)")
 # An authority is written in Chinese characters only: a box with a Latin letter or a digit beside it
@@ -133,6 +134,13 @@ def authority_ending(text: str | None) -> str | None:
         if _starts_with_place(rest) and not _starts_with_place(text):
             text = rest
             break
+    # Strokes read unsure before the place (王*王环江毛南族自治县公安局): an authority starts with
+    # its place, so up to three characters, one of them unreadable, go when the rest starts with one.
+    if not _starts_with_place(text):
+        for start in range(1, min(_MAX_LEADING_STROKES, len(text) - 2) + 1):
+            if "*" in text[:start] and _starts_with_place(text[start:]):
+                text = text[start:]
+                break
     # A character read twice where two boxes of one line overlap (公公安局): no authority's name
     # doubles one of its suffix's characters.
     text = _DOUBLED_SUFFIX_CHAR.sub(r"\1", text)

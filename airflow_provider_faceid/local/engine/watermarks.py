@@ -31,6 +31,7 @@ _ADDRESS_TAIL = re.compile(r"(?<=[号室])(?:[样本羊木术]+|[SPECIMNspecimn]
 # lone 样 or 本, and the parser would otherwise join the scrap to the value it stands beside.
 _MARK_SCRAP = re.compile(r"[样本][样本羊木]?|[羊木][本]")
 _SHORTEST_LATIN_SCRAP = 2
+_LETTER_IN_DIGITS = re.compile(r"(?<=\d)[SPECIMNspecimn](?=\d)")
 # What is left beside a mark that cut a line: separators read between the mark and the value.
 _SEPARATORS = " .·-_,:;"
 
@@ -57,13 +58,19 @@ def without_specimen_marks(lines: Iterable[TextLine]) -> list[TextLine]:
 
 def _with_edge_scraps(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """On a card that carries a mark, a 样 that starts a line or a 本 that ends one is the edge of
-    a mark crossing it (样县新民乡..., 唐若芳本): the mark repeats over such cards, and a value
-    that starts with 样 or ends with 本 is rarer than a mark's edge over it."""
+    a mark crossing it (样县新民乡..., 唐若芳本), as is a letter of SPECIMEN between digits: the mark
+    repeats over such cards, and a value with those is rarer than a mark's edge over it."""
     edges = []
     if len(text) > 1 and text[0] == "样" and not any(begin == 0 for begin, _ in spans):
         edges.append((0, 1))
     if len(text) > 1 and text[-1] == "本" and not any(end == len(text) for _, end in spans):
         edges.append((len(text) - 1, len(text)))
+    # One letter of SPECIMEN between two digits (2巷10M3号): a house number has no such letter.
+    edges += [
+        (m.start(), m.end())
+        for m in _LETTER_IN_DIGITS.finditer(text)
+        if not any(begin <= m.start() < end for begin, end in spans)
+    ]
     return sorted([*spans, *edges])
 
 

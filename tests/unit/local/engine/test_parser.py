@@ -176,6 +176,14 @@ def test_a_piece_of_the_authority_label_before_the_authority_goes() -> None:
     assert fields["issued_by"] == "成都市公安局郫都分局"
 
 
+def test_unreadable_strokes_before_the_authority_go_but_sure_characters_stay() -> None:
+    junk = line("王王环江毛南族自治县公安局", 334, 395, scores={1: 0.2})
+    lines = [line("签发机关", 200, 395), junk, line("有效期限", 200, 470), line("2010.01.05-长期", 334, 470)]
+    assert parse_back(lines)["issued_by"] == "环江毛南族自治县公安局"
+    sure = parse_back(back_lines(("王王环江毛南族自治县公安局",), "2010.01.05-长期"))
+    assert sure["issued_by"] == "王王环江毛南族自治县公安局"
+
+
 def test_the_tail_of_a_label_is_no_authority() -> None:
     lines = [line("签发机", 200, 395), line("期限", 230, 440), line("2016.03.05-长期", 334, 440)]
     assert parse_back(lines)["issued_by"] is None

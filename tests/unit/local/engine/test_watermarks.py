@@ -76,3 +76,5 @@ def test_on_a_marked_card_a_leading_yang_or_trailing_ben_is_the_edge_of_a_mark()
     # Without a mark anywhere on the card, both are read as printed.
     assert texts(edges) == ["唐若芳本", "样县新民乡大坝村四组127号"]
     assert texts([line("SPECIMEN", 500, 300), line("本溪市明山区", 150, 260)]) == ["本溪市明山区"]
+    assert texts([line("样本", 500, 300), line("太平社区2巷10M3号", 150, 260)]) == ["太平社区2巷10", "3号"]
+    assert texts([line("太平社区2巷10M3号", 150, 260)]) == ["太平社区2巷10M3号"]
