@@ -25,6 +25,7 @@ from airflow.providers.openlineage.extractors import OperatorLineage
 from sqlalchemy.dialects import postgresql as pg
 
 from airflow_provider_faceid.lineage.datasets import DatasetName, postgres_dataset, staging_datasets
+from airflow_provider_faceid.records import FIELD_NAMES
 from airflow_provider_faceid.sink_schema import SinkNames, SinkTables, build_tables
 
 if TYPE_CHECKING:
@@ -33,30 +34,10 @@ if TYPE_CHECKING:
 IMAGE_FIELD = "image"
 """The one field of the staging dataset: the scan itself."""
 
-# Columns of the results table read off the card by OCR (and checked), i.e. derived from the image.
-CARD_COLUMNS = (
-    "side",
-    "name",
-    "gender",
-    "race",
-    "birthday",
-    "birthday_year",
-    "birthday_month",
-    "birthday_day",
-    "address",
-    "id_card_number",
-    "id_card_number_masked",
-    "issued_by",
-    "valid_date",
-    "valid_from",
-    "valid_to",
-    "long_term",
-    "head_rect",
-    "legality",
-    "number_check",
-    "flags",
-    "needs_recapture",
-)
+# Columns of the results table read off the card by OCR (and checked), i.e. derived from the image:
+# the record's fields but the API's own request metadata, and the number's mask.
+_API_METADATA = frozenset({"request_id", "time_used"})
+CARD_COLUMNS = (*(field for field in FIELD_NAMES if field not in _API_METADATA), "id_card_number_masked")
 
 
 def operator_lineage(
