@@ -23,6 +23,11 @@ from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, Readi
 # confirm, they never repair.
 _MIN_REPAIR_LENGTH = 3
 _LEVEL_SUFFIXES = frozenset("省市区县旗")
+# What follows a city in its authority's name (宿州市公安局埇桥分局), and ends a district's short form.
+_AUTHORITY = "公安局"
+_DISTRICT_AUTHORITY = "分局"
+# Grouping rows of the table, not places: 市辖区 (a municipality's districts), 县 (its counties).
+_NOT_A_PARENT = frozenset({"市辖区", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 
 
 @functools.cache
@@ -67,10 +72,6 @@ def _subdivisions_checked(reading: Reading) -> Reading:
     return reading
 
 
-_AUTHORITY = "公安局"
-_DISTRICT_AUTHORITY = "分局"
-
-
 def _parents_ending_in(text: str) -> list[tuple[int, str]]:
     """(end, code) of every prefecture or province name read in ``text``."""
     found = []
@@ -112,10 +113,6 @@ def _parent_codes() -> dict[str, tuple[str, ...]]:
         if code.endswith("00") and len(name) >= _MIN_REPAIR_LENGTH and name not in _NOT_A_PARENT:
             parents.setdefault(name, []).append(code)
     return {name: tuple(codes) for name, codes in parents.items()}
-
-
-# Grouping rows of the table, not places: 市辖区 (a municipality's districts), 县 (its counties).
-_NOT_A_PARENT = frozenset({"市辖区", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 
 
 @functools.cache

@@ -27,6 +27,10 @@ ReadLine = Callable[[np.ndarray, tuple[Point, Point, Point, Point]], "TextLine |
 _BAND_HEIGHT = 1.4
 # Rows on the card are at least this many line heights apart; closer anchors are one row.
 _MIN_PITCH = 1.2
+# The widest authority row, in line heights.
+_AUTHORITY_WIDTH = 22
+# Digits a band must hold to be the birthday row: the year and at least a month.
+_BIRTHDAY_DIGITS = 5
 
 
 def with_bands(lines: list[TextLine], bands: list[TextLine]) -> list[TextLine]:
@@ -129,12 +133,6 @@ def rescued_authority(
     return _read_band(image, read, label.center_y, label.height, label.right, right)
 
 
-# The widest authority row, in line heights.
-_AUTHORITY_WIDTH = 22
-# Digits a band must hold to be the birthday row: the year and at least a month.
-_BIRTHDAY_DIGITS = 5
-
-
 def _gender_value(band: TextLine) -> TextLine | None:
     """The band's last character read as 男 or 女 (or unsure with that runner-up), as a line of its own:
     the faint label print before it reads as noise, and the gender parser weighs the two choices
@@ -153,7 +151,8 @@ def _group_value(band: TextLine) -> TextLine | None:
     end = len(band.text)
     while end > 0 and band.text[end - 1].isascii():
         end -= 1
-    end -= band.text[:end].endswith("族")
+    if band.text[:end].endswith("族"):
+        end -= 1
     for length in range(min(4, end), 0, -1):
         if band.text[end - length : end] in ETHNIC_GROUPS:
             return lb.sub_line(band, end - length, end)

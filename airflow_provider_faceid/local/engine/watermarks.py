@@ -61,15 +61,13 @@ def _with_edge_scraps(text: str, spans: list[tuple[int, int]]) -> list[tuple[int
     a mark crossing it (样县新民乡..., 唐若芳本), as is a letter of SPECIMEN between digits: the mark
     repeats over such cards, and a value with those is rarer than a mark's edge over it."""
     edges = []
-    if len(text) > 1 and text[0] == "样" and not any(begin == 0 for begin, _ in spans):
+    if len(text) > 1 and text[0] == "样" and not _covered(spans, 0):
         edges.append((0, 1))
-    if len(text) > 1 and text[-1] == "本" and not any(end == len(text) for _, end in spans):
+    if len(text) > 1 and text[-1] == "本" and not _covered(spans, len(text) - 1):
         edges.append((len(text) - 1, len(text)))
     # One letter of SPECIMEN between two digits (2巷10M3号): a house number has no such letter.
     edges += [
-        (m.start(), m.end())
-        for m in _LETTER_IN_DIGITS.finditer(text)
-        if not any(begin <= m.start() < end for begin, end in spans)
+        (m.start(), m.end()) for m in _LETTER_IN_DIGITS.finditer(text) if not _covered(spans, m.start())
     ]
     return sorted([*spans, *edges])
 
@@ -84,15 +82,17 @@ def _mark_spans(line: TextLine) -> list[tuple[int, int]]:
     ]
     spans += [(i, i + len(_MARK)) for i in range(len(line.text) - 1) if _spells_mark(line, i)]
     tail = _ADDRESS_TAIL.search(line.text)
-    if tail and not any(begin <= tail.start() < end for begin, end in spans):
+    if tail and not _covered(spans, tail.start()):
         spans.append((tail.start(), tail.end()))
     return sorted(spans)
 
 
+def _covered(spans: list[tuple[int, int]], index: int) -> bool:
+    return any(begin <= index < end for begin, end in spans)
+
+
 def _is_mark_scrap(text: str) -> bool:
-    if _MARK_SCRAP.fullmatch(text):
-        return True
-    return _is_latin_scrap(text)
+    return bool(_MARK_SCRAP.fullmatch(text)) or _is_latin_scrap(text)
 
 
 def _is_latin_scrap(text: str) -> bool:
