@@ -29,10 +29,11 @@ _ADDRESS_ENDINGS = frozenset("号室组村社队屯户楼栋幢弄院舍庄坊�
 
 @dataclass(frozen=True)
 class AnswerChecks:
-    """Fields that passed their checks, out of the fields of the side."""
+    """Fields that passed their checks, out of the fields of the side, and which failed."""
 
     passed: int
     total: int
+    failing: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -41,34 +42,38 @@ class AnswerChecks:
 
 def check_answer(fields: dict[str, Any]) -> AnswerChecks:
     checks = _back_checks(fields) if fields.get("side") == "back" else _front_checks(fields)
-    return AnswerChecks(passed=sum(checks), total=len(checks))
+    return AnswerChecks(
+        passed=sum(checks.values()),
+        total=len(checks),
+        failing=tuple(field for field, passed in checks.items() if not passed),
+    )
 
 
-def _front_checks(fields: dict[str, Any]) -> list[bool]:
+def _front_checks(fields: dict[str, Any]) -> dict[str, bool]:
     number = fields.get("id_card_number") or ""
     valid_number = idnumber.is_valid(number)
     birthday = _date_of(fields.get("birthday"))
     address = fields.get("address") or ""
-    return [
-        bool(_NAME.match(fields.get("name") or "")),
-        fields.get("gender") in ("男", "女")
+    return {
+        "name": bool(_NAME.match(fields.get("name") or "")),
+        "gender": fields.get("gender") in ("男", "女")
         and (not valid_number or idnumber.gender_of(number) == fields.get("gender")),
-        fields.get("race") in ETHNIC_GROUPS,
-        birthday is not None and (not valid_number or idnumber.birthday_of(number) == birthday),
-        len(address) >= _MIN_ADDRESS
+        "race": fields.get("race") in ETHNIC_GROUPS,
+        "birthday": birthday is not None and (not valid_number or idnumber.birthday_of(number) == birthday),
+        "address": len(address) >= _MIN_ADDRESS
         and "*" not in address
         and address.startswith(province_names())
         and address[-1] in _ADDRESS_ENDINGS,
-        valid_number,
-    ]
+        "id_card_number": valid_number,
+    }
 
 
-def _back_checks(fields: dict[str, Any]) -> list[bool]:
+def _back_checks(fields: dict[str, Any]) -> dict[str, bool]:
     issued_by = fields.get("issued_by") or ""
-    return [
-        issued_by.endswith(AUTHORITY_SUFFIXES) and "*" not in issued_by,
-        _valid_period(fields.get("valid_date") or ""),
-    ]
+    return {
+        "issued_by": issued_by.endswith(AUTHORITY_SUFFIXES) and "*" not in issued_by,
+        "valid_date": _valid_period(fields.get("valid_date") or ""),
+    }
 
 
 def _date_of(birthday: Any) -> dt.date | None:

@@ -13,6 +13,7 @@ third; a view is only read while the best reading so far is incomplete.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 from typing import Any
 
@@ -32,6 +33,7 @@ from airflow_provider_faceid.local.engine.legality import legality as legality_o
 from airflow_provider_faceid.local.engine.parser import parse_card
 from airflow_provider_faceid.local.engine.recognizer import DEFAULT_RECOGNIZER, Recognition, Recognizer
 from airflow_provider_faceid.local.engine.row_rescue import (
+    rescued_address,
     rescued_authority,
     rescued_birthday,
     rescued_lines,
@@ -48,6 +50,8 @@ _MAJORITY = 0.5
 # A found quadrilateral covering this much of the frame is a card photographed on a background:
 # it is read before the frame. A smaller one (often the portrait box of a tight crop) only after.
 _PHOTO_OF_A_CARD = 0.3
+# Fields never taken from another view than the one whose reading won (see _completed).
+_NOT_COMPLETED = frozenset({"side", "id_card_number"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,21 +117,24 @@ class CardReader:
         if found is not None:
             quad, share = found
             views = [quad, frame] if share >= _PHOTO_OF_A_CARD else [frame, quad]
-        best = self._attempt(views[0])
+        attempts = [self._attempt(views[0])]
         for view in views[1:]:
-            if best.checks.complete:
+            if _best(attempts).checks.complete:
                 break
-            best = max(best, self._attempt(view), key=lambda attempt: attempt.rank)
+            attempts.append(self._attempt(view))
+        best = _best(attempts)
         if not best.checks.complete:
             fitted = text_fitted_view(best.view, best.recognition.lines)
             if fitted is not None:
-                best = max(best, self._attempt(fitted), key=lambda attempt: attempt.rank)
+                attempts.append(self._attempt(fitted))
+                best = _best(attempts)
         # Colour cues (legality) come from the view as captured, not from its deep-cleaned copy.
         captured = best.view.image
         if not best.checks.complete and has_pale_red_marks(captured):
             deep = dataclasses.replace(best.view, image=without_pale_red_marks(captured))
-            best = max(best, self._attempt(deep), key=lambda attempt: attempt.rank)
-        fields = dict(best.fields)
+            attempts.append(self._attempt(deep))
+            best = _best(attempts)
+        fields = _completed(best, attempts)
         if fields["side"] == "front":
             # The portrait box is known relative to the card: the view read if it is the card,
             # else the found quadrilateral, else the frame taken as a tight crop.
@@ -153,7 +160,10 @@ class CardReader:
         if check_answer(fields).complete:
             return recognition, fields
         image = without_red_ink(view.image)
-        rescues = (rescued_lines, rescued_birthday) if fields["side"] == "front" else (rescued_authority,)
+        address = functools.partial(rescued_address, card_size=view.card_size)
+        rescues = (
+            (rescued_lines, rescued_birthday, address) if fields["side"] == "front" else (rescued_authority,)
+        )
         for rescue in rescues:
             extra = rescue(image, recognition.lines, fields, self._recognizer.read_line)
             recognition, fields = _with_lines(view, recognition, fields, extra)
@@ -172,6 +182,29 @@ class CardReader:
             view = view.rotated(2)
             recognition = self._recognizer.read(view.image)
         return view, recognition
+
+
+def _best(attempts: list[_Attempt]) -> _Attempt:
+    return max(attempts, key=lambda attempt: attempt.rank)
+
+
+def _completed(best: _Attempt, attempts: list[_Attempt]) -> dict[str, Any]:
+    """The best reading's fields, each one that fails its check taken from another view's reading
+    where it passes, when the answer as a whole then passes more checks: one view may lose a row
+    another reads (a mark over the birthday of the warped card, not of the frame). The number is
+    never taken from elsewhere: it is what the other fields are checked against."""
+    fields, checks = dict(best.fields), best.checks
+    for other in sorted(attempts, key=lambda attempt: attempt.rank, reverse=True):
+        if other is best or other.fields["side"] != fields["side"]:
+            continue
+        for name in checks.failing:
+            if name in _NOT_COMPLETED or name in other.checks.failing or other.fields[name] is None:
+                continue
+            trial = {**fields, name: other.fields[name]}
+            trial_checks = check_answer(trial)
+            if trial_checks.passed > checks.passed:
+                fields, checks = trial, trial_checks
+    return fields
 
 
 def _with_lines(

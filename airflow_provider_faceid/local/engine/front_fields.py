@@ -46,6 +46,7 @@ BIRTHDAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
 # A digit read this unsure in a birthday may be a phantom in the spacing (see _without_unsure_digits).
 _UNSURE_DIGIT = 0.7
 _MAX_UNSURE_DIGITS = 4
+_DATE_MARKS = frozenset("年月日")
 # Boxes with these are no name: digits, punctuation, Latin letters (a SPECIMEN watermark; names of
 # every group are written in Chinese characters, minority names with a middle dot).
 _NOT_NAME = re.compile(r"[\d.,:;()\[\]/\\A-Za-z]")
@@ -283,6 +284,14 @@ def _without_unsure_digits(reading: Reading) -> list[str]:
         runner = reading.runners_up[index]
         if runner.isdigit() and reading.scores[index] < REPAIRABLE_BELOW:
             texts.append(reading.text[:index] + runner + reading.text[index + 1 :])
+    # Or every unsure character whose second choice is 年, 月 or 日 read as that (2011≤12月29: the
+    # blue 年 of a washed-out capture, first read as ≤).
+    marks = "".join(
+        runner if score < REPAIRABLE_BELOW and runner in _DATE_MARKS else char
+        for char, score, runner in zip(reading.text, reading.scores, reading.runners_up, strict=True)
+    )
+    if marks != reading.text:
+        texts.append(marks)
     # A dot read into the gap before a number (5月.19日): no birthday holds one.
     return [text.replace(".", "") for text in texts]
 

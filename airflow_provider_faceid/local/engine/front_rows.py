@@ -37,24 +37,24 @@ class FrontRows:
 
 def front_rows(values: list[TextLine], *, birth_year: str, number_top: float) -> FrontRows | None:
     """The rows above the number row, located from the one that holds ``birth_year``; None when
-    that row is missing, fewer than two rows stand above it, or their spacing is uneven."""
+    that row is missing. When fewer than two rows stand above it, or their spacing is uneven,
+    only the birthday row is given (the others empty)."""
     grouped = whole_rows([v for v in values if v.bottom <= number_top])
     found = next(
         ((index, box) for index, row in enumerate(grouped) for box in row if birth_year in box.text),
         None,
     )
-    if found is None or found[0] < 2:
+    if found is None:
         return None
     index, year_box = found
-    centres = [grouped[i][0].center_y for i in (index - 2, index - 1, index)]
-    upper, lower = centres[1] - centres[0], centres[2] - centres[1]
-    if min(upper, lower) <= 0 or max(upper, lower) > _PITCH_RATIO * min(upper, lower):
-        return None
     column = lb.char_left(year_box, year_box.text.index(birth_year)) - year_box.height * _COLUMN_SLACK
 
     def clipped(row: list[TextLine]) -> list[TextLine]:
         return [c for c in (lb.clipped_left(box, column) for box in row) if c is not None]
 
+    if not _evenly_spaced(grouped, index):
+        # A row above was lost or a mark's row read between: only the year's own row is known.
+        return FrontRows(name=[], gender_and_group=[], birthday=clipped(grouped[index]), address=[])
     return FrontRows(
         name=clipped(grouped[index - 2]),
         gender_and_group=clipped(grouped[index - 1]),
@@ -62,3 +62,12 @@ def front_rows(values: list[TextLine], *, birth_year: str, number_top: float) ->
         # Not clipped: a box that spans the lost 住址 label puts its characters too far right.
         address=[box for row in grouped[index + 1 :] for box in row],
     )
+
+
+def _evenly_spaced(grouped: list[list[TextLine]], index: int) -> bool:
+    """Whether two rows stand above row ``index`` at about the pitch between them."""
+    if index < 2:
+        return False
+    centres = [grouped[i][0].center_y for i in (index - 2, index - 1, index)]
+    upper, lower = centres[1] - centres[0], centres[2] - centres[1]
+    return min(upper, lower) > 0 and max(upper, lower) <= _PITCH_RATIO * min(upper, lower)

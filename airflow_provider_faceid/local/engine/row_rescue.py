@@ -14,14 +14,19 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from airflow_provider_faceid import idnumber
 from airflow_provider_faceid.local.engine import labels as lb
 from airflow_provider_faceid.local.engine.back_fields import AUTHORITY_SUFFIXES
+from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX
 from airflow_provider_faceid.local.engine.front_fields import BIRTHDAY, ETHNIC_GROUPS
 from airflow_provider_faceid.local.engine.layout import CardLayout
+from airflow_provider_faceid.local.engine.place_names import province_names
 from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
 from airflow_provider_faceid.local.engine.textline import Point, TextLine
 
 ReadLine = Callable[[np.ndarray, tuple[Point, Point, Point, Point]], "TextLine | None"]
+# What a rescue keeps of a band's reading: the value in it, or None when the reading holds none.
+Accept = Callable[[TextLine], "TextLine | None"]
 # The band is this many row heights tall around the expected centre: a line plus some slack for
 # a slightly uneven pitch.
 _BAND_HEIGHT = 1.4
@@ -29,8 +34,28 @@ _BAND_HEIGHT = 1.4
 _MIN_PITCH = 1.2
 # The widest authority row, in line heights.
 _AUTHORITY_WIDTH = 22
+# 签发机关 and 有效期限 rows are this many line heights apart (1.9-2.1 on the cards measured; the
+# band's 1.4 heights cover the rest).
+_BACK_PITCH = 2.0
+# A band narrower than this many line heights holds no value (a lone 男/女 needs about two).
+_MIN_BAND_WIDTH = 2
+# The widest birthday row (2000 年 12 月 28 日 with the card's spacing), in line heights.
+_BIRTHDAY_WIDTH = 12
 # Digits a band must hold to be the birthday row: the year and at least a month.
 _BIRTHDAY_DIGITS = 5
+# An address's first line, in line heights of its second: 11-13 characters a little wider than high.
+_ADDRESS_WIDTH = 16
+# Characters of a half-read label a band may start with before its value.
+_LABEL_SLACK = 3
+# The longest group's name (柯尔克孜, 乌孜别克) plus slack, in line heights.
+_GROUP_WIDTH = 5
+# The dark-print reading of a band: print is the darkest percentile, paper the bright one, and a
+# pixel is kept when it is darker than this share of the way from print to paper. A grey mark
+# sits about halfway; anti-aliased edges of the print stay (0.3-0.5 read the same on the marks
+# tried).
+_INK_PERCENTILE = 1
+_PAPER_PERCENTILE = 90
+_DARK_SHARE = 0.4
 
 
 def with_bands(lines: list[TextLine], bands: list[TextLine]) -> list[TextLine]:
@@ -64,23 +89,27 @@ def rescued_lines(
     found: list[TextLine] = []
     row = gender or race
     if fields.get("gender") is None:
-        band: list[TextLine] = []
         if gender is not None:
             # Label read, value not: the value alone, between the label and 民族.
             end = race.left if race is not None else gender.right + 3 * height
-            band = _read_band(image, read, gender.center_y, height, gender.right, end)
+            found += _read_band(image, read, gender.center_y, height, gender.right, end, _gender_value)
         elif race is not None:
             # The 民族 box was read: what is missing is 性别 and its value, left of it.
-            band = _read_band(image, read, race.center_y, height, left, race.left)
+            found += _read_band(image, read, race.center_y, height, left, race.left, _gender_value)
         elif name is not None and birth.center_y - name.center_y >= 2 * _MIN_PITCH * height:
-            band = _read_band(image, read, (name.center_y + birth.center_y) / 2, height, left, right)
-        found += [value for line in band if (value := _gender_value(line)) is not None]
+            centre = (name.center_y + birth.center_y) / 2
+            found += _read_band(image, read, centre, height, left, right, _gender_value)
     if fields.get("race") is None and gender is not None and race is None:
         # 性别 read, 民族 and its value not (a mark slanting across them): the rest of the row.
         values = layout.right_of(gender)
         start = max([gender.right, *(v.right for v in values if v.text in ("男", "女"))])
-        band = _read_band(image, read, gender.center_y, height, start, right)
-        found += [value for line in band if (value := _group_value(line)) is not None]
+        found += _read_band(image, read, gender.center_y, height, start, right, _group_value)
+    elif fields.get("race") is None and race is not None:
+        # 民族 read, its value not a group (a grey mark over it read into it as 本): the label and
+        # what follows up to the longest group's width (where the label ends is a guess when the
+        # mark was read into its box; the group is taken from the band's end).
+        end = race.right + _GROUP_WIDTH * race.height
+        found += _read_band(image, read, race.center_y, height, race.left, end, _group_value)
     pitch = birth.center_y - row.center_y if row is not None else 0.0
     if fields.get("name") is None and name is not None:
         # 姓名 read, the name not: a two-character name is often no box of its own.
@@ -104,7 +133,7 @@ def rescued_birthday(
     row = layout.anchor(lb.GENDER) or layout.anchor(lb.RACE)
     address = layout.anchor(lb.ADDRESS)
     if row is None or address is None:
-        return []
+        return _year_row(image, layout, fields, read)
     height = (row.height + address.height) / 2
     gap = address.center_y - row.center_y
     if gap < 2 * _MIN_PITCH * height:
@@ -112,10 +141,27 @@ def rescued_birthday(
     # The date is no wider than the address's first line, which ends before the portrait.
     values = layout.right_of(address)
     right = values[0].right if values else address.right + 12 * height
-    band = _read_band(
-        image, read, row.center_y + gap / 2, height, min(row.left, address.left) - height, right
-    )
-    return [line for line in band if len(re.findall(r"\d", line.text)) >= _BIRTHDAY_DIGITS]
+    left = min(row.left, address.left) - height
+    return _read_band(image, read, row.center_y + gap / 2, height, left, right, _birthday_value)
+
+
+def _year_row(
+    image: np.ndarray, layout: CardLayout, fields: dict[str, object], read: ReadLine
+) -> list[TextLine]:
+    """The birthday row read whole from its year, when the labels were lost with the 年月日 printed
+    in their colour and the row's digits were found as pieces (1962 | 4, the day missed). The
+    year the number encodes only locates the row: the date is what the band reads."""
+    number = str(fields.get("id_card_number") or "")
+    if not idnumber.is_valid(number):
+        return []
+    year = number[6:10]
+    boxes = [v for v in layout.values if year in v.text and not idnumber.is_valid(v.text)]
+    if len(boxes) != 1:
+        return []
+    box = boxes[0]
+    left = lb.char_left(box, box.text.index(year)) - box.height * 0.5
+    right = left + _BIRTHDAY_WIDTH * box.height
+    return _read_band(image, read, box.center_y, box.height, left, right, _birthday_value)
 
 
 def rescued_authority(
@@ -125,12 +171,61 @@ def rescued_authority(
     authority that ends like one: a mark slanting across the row can hide it from the detector."""
     if str(fields.get("issued_by") or "").endswith(AUTHORITY_SUFFIXES):
         return []
-    label = CardLayout.of(lines, lb.BACK_LABELS).anchor(lb.ISSUER)
-    if label is None:
+    layout = CardLayout.of(lines, lb.BACK_LABELS)
+    label = layout.anchor(lb.ISSUER)
+    if label is not None:
+        # Long authorities (新疆维吾尔自治区巴音郭楞蒙古自治州公安局) fill the row to the card's edge.
+        right = label.right + _AUTHORITY_WIDTH * label.height
+        return _read_band(image, read, label.center_y, label.height, label.right, right, _authority_value)
+    validity = layout.anchor(lb.VALIDITY)
+    if validity is None:
         return []
-    # Long authorities (新疆维吾尔自治区巴音郭楞蒙古自治州公安局) fill the row to the card's edge.
-    right = label.right + _AUTHORITY_WIDTH * label.height
-    return _read_band(image, read, label.center_y, label.height, label.right, right)
+    # The label went with the row (a mark slanting across both): the row above 有效期限, label
+    # and all, at the pitch of the card's two bottom rows.
+    centre = validity.center_y - _BACK_PITCH * validity.height
+    right = validity.left + _AUTHORITY_WIDTH * validity.height
+    return _read_band(image, read, centre, validity.height, validity.left, right, _authority_value)
+
+
+def rescued_address(
+    image: np.ndarray,
+    lines: list[TextLine],
+    fields: dict[str, object],
+    read: ReadLine,
+    *,
+    card_size: tuple[float, float] | None = None,
+) -> list[TextLine]:
+    """The address's first line read as a band right of 住址, when the address read does not
+    start with a province and nothing on the label's row was read: a mark across the end of
+    that line can hide the whole line from the detector, and the address then starts on its
+    second line (进社区8巷189号)."""
+    if str(fields.get("address") or "").startswith(province_names()):
+        return []
+    layout = CardLayout.of(lines, lb.FRONT_LABELS)
+    label = layout.anchor(lb.ADDRESS)
+    if label is None or layout.right_of(label):
+        return []
+    below = [v for v in layout.values if v.top >= label.center_y and v.left >= label.right - label.height]
+    if not below:
+        return []
+    second = min(below, key=lambda v: v.top)
+    height = second.height
+    if second.center_y - label.center_y > 2 * _MIN_PITCH * height:
+        return []
+    if card_size is not None:
+        # The view is the card: its first line ends before the portrait.
+        right = PHOTO_BOX[0] * card_size[0]
+    else:
+        right = max(second.right, label.right + _ADDRESS_WIDTH * height)
+    return _read_band(image, read, label.center_y, height, label.right, right, _address_value)
+
+
+def _address_value(band: TextLine) -> TextLine | None:
+    """The band from its province on (label print before it is cut off), if it names one."""
+    for start in range(min(_LABEL_SLACK + 1, len(band.text))):
+        if band.text[start:].startswith(province_names()):
+            return lb.sub_line(band, start, len(band.text)) if start else band
+    return None
 
 
 def _gender_value(band: TextLine) -> TextLine | None:
@@ -159,19 +254,38 @@ def _group_value(band: TextLine) -> TextLine | None:
     return None
 
 
+def _birthday_value(band: TextLine) -> TextLine | None:
+    return band if len(re.findall(r"\d", band.text)) >= _BIRTHDAY_DIGITS else None
+
+
+def _authority_value(band: TextLine) -> TextLine | None:
+    """The band when it holds an authority's ending anywhere (what follows it, a stamp's edge,
+    is the parser's to cut)."""
+    return band if any(suffix in band.text for suffix in AUTHORITY_SUFFIXES) else None
+
+
 def _value_column(layout: CardLayout, birth: TextLine) -> float:
     values = layout.right_of(birth) if layout.anchor(lb.BIRTH) is birth else [birth]
     return values[0].left if values else birth.left
 
 
 def _read_band(
-    image: np.ndarray, read: ReadLine, centre: float, height: float, left: float, right: float
+    image: np.ndarray,
+    read: ReadLine,
+    centre: float,
+    height: float,
+    left: float,
+    right: float,
+    accept: Accept | None = None,
 ) -> list[TextLine]:
+    """The band read as one line: as captured (contrast stretched), then, when ``accept`` finds
+    no value in that reading, with only the darkest print kept. Without ``accept`` the first
+    reading is taken as it is."""
     rows, cols = image.shape[:2]
     top = max(0, round(centre - _BAND_HEIGHT * height / 2))
     bottom = min(rows, round(centre + _BAND_HEIGHT * height / 2))
     x0, x1 = max(0, round(left)), min(cols, round(right))
-    if bottom - top < 4 or x1 - x0 < 4 * height:
+    if bottom - top < 4 or x1 - x0 < _MIN_BAND_WIDTH * height:
         return []
     box: tuple[Point, Point, Point, Point] = ((x0, top), (x1, top), (x1, bottom), (x0, bottom))
     # Stretched to full contrast in grey: a band holds no background to speak of, and the faint
@@ -180,4 +294,20 @@ def _read_band(
     low, high = float(grey.min()), float(grey.max())
     stretched = ((grey - low) * (255.0 / max(high - low, 1.0))).astype(np.uint8)
     line = read(cv2.cvtColor(stretched, cv2.COLOR_GRAY2BGR), box)
-    return [line] if line is not None else []
+    if accept is None:
+        return [line] if line is not None else []
+    value = accept(line) if line is not None else None
+    if value is None:
+        dark = read(cv2.cvtColor(dark_print(stretched), cv2.COLOR_GRAY2BGR), box)
+        value = accept(dark) if dark is not None else None
+    return [value] if value is not None else []
+
+
+def dark_print(grey: np.ndarray) -> np.ndarray:
+    """``grey`` with everything lighter than the print turned to paper: a grey 样本/SPECIMEN mark
+    over a value is neither red (ink.py takes red marks off) nor as dark as the print, and read
+    together the two make neither (民族汉 under ECIMEN reads 4民族ECIMEN, alone 民族汉)."""
+    values = grey.astype(np.float32)
+    ink, paper = np.percentile(values, _INK_PERCENTILE), np.percentile(values, _PAPER_PERCENTILE)
+    cut = ink + _DARK_SHARE * (paper - ink)
+    return np.where(values < cut, values, 255.0).astype(np.uint8)
