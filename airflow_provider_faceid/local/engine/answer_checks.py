@@ -16,15 +16,12 @@ from typing import Any
 
 from airflow_provider_faceid import idnumber
 from airflow_provider_faceid.local.engine.back_fields import AUTHORITY_SUFFIXES
-from airflow_provider_faceid.local.engine.front_fields import ETHNIC_GROUPS
+from airflow_provider_faceid.local.engine.front_fields import ADDRESS_ENDINGS, ETHNIC_GROUPS
 from airflow_provider_faceid.local.engine.place_names import province_names
 
 _NAME = re.compile(r"^[\u3400-\u9fff·]{1,15}$")
 _VALIDITY = re.compile(r"^(\d{4})\.(\d{2})\.(\d{2})-(?:(\d{4})\.(\d{2})\.(\d{2})|长期)$")
 _MIN_ADDRESS = 6
-# How a registered address ends: a house number, a room, a village group. One cut short by a lost
-# line (...柳州市柳江区) or run into a mark (...甘洛森本) does not, and is worth another view.
-_ADDRESS_ENDINGS = frozenset("号室组村社队屯户楼栋幢弄院舍庄坊苑0123456789")
 
 
 @dataclass(frozen=True)
@@ -63,7 +60,7 @@ def _front_checks(fields: dict[str, Any]) -> dict[str, bool]:
         "address": len(address) >= _MIN_ADDRESS
         and "*" not in address
         and address.startswith(province_names())
-        and address[-1] in _ADDRESS_ENDINGS,
+        and address[-1] in ADDRESS_ENDINGS,
         "id_card_number": valid_number,
     }
 

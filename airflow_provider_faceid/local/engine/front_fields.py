@@ -32,6 +32,13 @@ ETHNIC_GROUPS = frozenset(
         "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
     )
 )  # fmt: skip
+# How a registered address ends: a house number, a room, a village group. One cut short by a lost
+# line (...柳州市柳江区) or run into a mark (...甘洛森本) does not, and is worth another view.
+ADDRESS_ENDINGS = frozenset("号室组村社队屯户楼栋幢弄院舍庄坊苑0123456789")
+# A last address row this short and this unsure, after rows that already end like an address, is
+# a mark's scrap below it (样本 slanting under the address read as 11 or 件4), not a line of it.
+_SCRAP_CHARS = 2
+_SCRAP_SCORE = 0.75
 # Slack around the portrait box (share of the card) for a photo that sits slightly off.
 _PORTRAIT_MARGIN = 0.03
 # A 民族 box whose label was garbled but whose 族 survived: up to two label characters, 族, the
@@ -338,7 +345,23 @@ def _address(layout: CardLayout) -> str | None:
         and (floor is None or v.bottom <= floor + anchor.height * 0.3)
         and best_number([v]) is None
     ]
-    return _without_label_remnant(place_text([line for row in rows(parts) for line in row]))
+    return _address_text(parts)
+
+
+def _address_text(parts: list[TextLine]) -> str | None:
+    address_rows = _without_scrap_row(rows(parts))
+    return _without_label_remnant(place_text([line for row in address_rows for line in row]))
+
+
+def _without_scrap_row(address_rows: list[list[TextLine]]) -> list[list[TextLine]]:
+    """The address's rows without a last one that is a mark's scrap (see _SCRAP_CHARS)."""
+    if len(address_rows) < 2:
+        return address_rows
+    last = Reading.of(address_rows[-1])
+    before = Reading.of([line for row in address_rows[:-1] for line in row]).text
+    if len(last.text) <= _SCRAP_CHARS and last.mean_score < _SCRAP_SCORE and before[-1:] in ADDRESS_ENDINGS:
+        return address_rows[:-1]
+    return address_rows
 
 
 def _without_label_remnant(address: str | None) -> str | None:
@@ -369,7 +392,7 @@ def _address_without_label(layout: CardLayout) -> str | None:
         clipped = lb.clipped_left(value, column_left)
         if clipped is not None and best_number([clipped]) is None:
             parts.append(clipped)
-    return _without_label_remnant(place_text([line for row in rows(parts) for line in row]))
+    return _address_text(parts)
 
 
 def _value_column(layout: CardLayout, *, default: float) -> float:
