@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
+import psycopg
 import sqlalchemy as sa
 
 from airflow_provider_faceid import idnumber
@@ -88,14 +89,14 @@ class DocumentWriter:
         self._history_columns = [c.name for c in tables.document_history.columns if c.name not in _SERVER_SET]
         self._insert = self._build_insert()
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in self._document_columns if c != "document_key")
+        self._read_statement = sa.text(self._read_query())
+        names = ", ".join(f'"{c}"' for c in self._document_columns)
+        self._copy_statement = f"COPY {self._documents_name} ({names}) FROM STDIN (FORMAT BINARY)"
+        self._copy_types = [
+            tables.documents.c[c].type.compile(dialect=dialect).lower() for c in self._document_columns
+        ]
         self._upsert_statement = sa.text(
             f'{self._insert} ON CONFLICT ("document_key") DO UPDATE SET {updates}, "updated_at" = now()'
-        )
-        # One statement, one snapshot: the SELECTs see the table as it was before the INSERT.
-        self._insert_new_statement = sa.text(
-            f"WITH inserted AS ({self._insert} ON CONFLICT DO NOTHING RETURNING 1) "
-            f"{self._read_query(', 0 AS inserted')} "
-            f"UNION ALL SELECT (NULL::{self._documents_name}).*, NULL, count(*) FROM inserted"
         )
 
     def __repr__(self) -> str:
@@ -141,36 +142,70 @@ class DocumentWriter:
             return
         started = time.monotonic()
         keys = sorted(pending)
-        # Optimistic, as the usual batch is: every document new. The statement that inserts them
-        # also returns what was there before it; only those documents are decided again.
-        documents, history = self._merge(keys, pending, {})
-        numbers = _numbers(documents)
-        rows = self._decide(documents, numbers, {})
-        existing, holders, inserted = self._insert_new(conn, rows, pending)
-        again = [key for key in keys if key in existing]
-        if inserted + len(again) < len(keys):
-            # Inserted by a concurrent task since this statement's snapshot: read them now (the
-            # keys this batch did insert read back as the same document, merged to no change).
-            existing.update(self._read(conn, [key for key in keys if key not in existing], [])[0])
-            again = [key for key in keys if key in existing]
-        if again:
-            merged, merged_history = self._merge(again, pending, existing)
-            documents.update(merged)
-            history = [h for h in history if h[0] not in merged] + merged_history
-            numbers = _numbers(documents)
-            # A back completing an earlier front brings no number: the front's holders are looked
-            # up now, or the document would lose the duplicate flag it had.
-            unasked = set(numbers.values()) - set(_numbers_of(pending))
-            if unasked:
-                for number, found in self._read(conn, keys, sorted(unasked))[1].items():
-                    holders[number] |= found
-        # A number is shared when two of the batch's documents hold it, or one outside it does.
-        changed = {*again, *(key for key, number in numbers.items() if number in holders)}
-        if changed:
-            self._upsert(conn, self._decide({k: documents[k] for k in sorted(changed)}, numbers, holders))
+        existing, documents, history, numbers, holders = self._gather(conn, keys, pending)
+        # The usual batch: every document new. Its rows, merged fields included (the sides carry
+        # them as this transaction wrote them to the image rows), go in by COPY: no JSON to parse,
+        # no probe of the image rows. A key a concurrent task inserted since the read fails the
+        # COPY; the batch then takes the upsert path with what that task wrote.
+        if existing or not self._copy_new(conn, documents, numbers, holders):
+            if not existing:
+                existing, documents, history, numbers, holders = self._gather(conn, keys, pending)
+            self._upsert(conn, self._decide(documents, numbers, holders))
         others = sorted({k for n in set(numbers.values()) for k in holders.get(n, ())} - documents.keys())
         self._write(conn, history, others)
         self.seconds += time.monotonic() - started
+
+    def _gather(
+        self, conn: sa.Connection, keys: Sequence[str], pending: Mapping[str, list[Side]]
+    ) -> tuple[
+        dict[str, dict[str, Any]],
+        dict[str, Document],
+        list[tuple[str, Replaced]],
+        dict[str, str],
+        defaultdict[str, set[str]],
+    ]:
+        """What was there (one round trip: the documents ``keys`` and the other holders of the
+        batch's numbers), the batch's documents merged into it, their numbers and their holders."""
+        asked = _numbers_of(pending)
+        existing, holders = self._read(conn, keys, asked)
+        documents, history = self._merge(keys, pending, existing)
+        numbers = _numbers(documents)
+        # A back completing an earlier front brings no number: the front's holders are looked up
+        # now, or the document would lose the duplicate flag it had.
+        unasked = set(numbers.values()) - set(asked)
+        if unasked:
+            for number, found in self._read(conn, keys, sorted(unasked))[1].items():
+                holders[number] |= found
+        return existing, documents, history, numbers, holders
+
+    def _copy_new(
+        self,
+        conn: sa.Connection,
+        documents: Mapping[str, Document],
+        numbers: Mapping[str, str],
+        holders: Mapping[str, set[str]],
+    ) -> bool:
+        """COPY ``documents`` (all new) into the documents table; False, with nothing written,
+        when a concurrent task inserted one of them meanwhile."""
+        columns = self._document_columns
+        rows = [
+            tuple(map(row.get, columns)) for row in self._decide(documents, numbers, holders, merged=True)
+        ]
+        raw = conn.connection.driver_connection
+        assert isinstance(raw, psycopg.Connection)
+        savepoint = conn.begin_nested()
+        try:
+            # Binary, with the column types declared: ~4 us a row against ~14 in text, where
+            # psycopg picks a dumper for every value and the server parses every one.
+            with raw.cursor() as cur, cur.copy(self._copy_statement) as copy:
+                copy.set_types(self._copy_types)
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.errors.UniqueViolation:
+            savepoint.rollback()
+            return False
+        savepoint.commit()
+        return True
 
     def _merge(
         self,
@@ -189,64 +224,60 @@ class DocumentWriter:
         return documents, history
 
     def _decide(
-        self, documents: Mapping[str, Document], numbers: Mapping[str, str], holders: Mapping[str, set[str]]
+        self,
+        documents: Mapping[str, Document],
+        numbers: Mapping[str, str],
+        holders: Mapping[str, set[str]],
+        *,
+        merged: bool = False,
     ) -> list[dict[str, Any]]:
         """The rows of ``documents``; ``numbers`` are those of the whole batch, ``holders`` the
-        documents outside it holding one of them."""
+        documents outside it holding one of them. ``merged``: with the sides' fields too (as the
+        image rows of this transaction hold them), for a COPY; else the server copies them."""
         in_batch = Counter(numbers.values())
+        lineage = {"dag_id": self.dag_id, "run_id": self.run_id}
         rows = []
         for key, document in documents.items():
             number = numbers.get(key)
             shared = number is not None and (in_batch[number] > 1 or number in holders)
             judgement = judge(document, duplicate_applicant=shared)
-            rows.append({**document_row(document, judgement), "dag_id": self.dag_id, "run_id": self.run_id})
+            row = document_row(document, judgement)
+            if merged:
+                if document.front is not None:
+                    row = {**document.front.fields, **row}
+                if document.back is not None:
+                    row |= document.back.fields
+                # Binary COPY takes lists for arrays.
+                row["reasons"], row["flags"] = list(judgement.reasons), list(judgement.flags)
+                if document.conflicts:
+                    row["conflict_sha256"] = list(document.conflicts)
+            rows.append(row | lineage)
             self._states[key] = (document.status, judgement.verdict)
         return rows
-
-    def _insert_new(
-        self, conn: sa.Connection, rows: list[dict[str, Any]], pending: Mapping[str, list[Side]]
-    ) -> tuple[dict[str, dict[str, Any]], defaultdict[str, set[str]], int]:
-        """Insert ``rows`` whose key is new; return (as :meth:`_read`) the documents that were there
-        before, the holders of the batch's numbers, and how many rows were inserted."""
-        statement, rows_json = self._insert_new_statement, _encode(rows).decode()
-        return self._read_rows(conn, statement, sorted(pending), _numbers_of(pending), rows=rows_json)
 
     def _read(
         self, conn: sa.Connection, keys: Sequence[str], numbers: Sequence[str]
     ) -> tuple[dict[str, dict[str, Any]], defaultdict[str, set[str]]]:
         """The rows of documents ``keys``, and number -> keys of the other documents holding one of
         ``numbers`` (for the duplicate-applicant check)."""
-        existing, holders, _ = self._read_rows(conn, sa.text(self._read_query()), keys, numbers)
-        return existing, holders
-
-    def _read_rows(
-        self,
-        conn: sa.Connection,
-        query: sa.TextClause,
-        keys: Sequence[str],
-        numbers: Sequence[str],
-        **params: Any,
-    ) -> tuple[dict[str, dict[str, Any]], defaultdict[str, set[str]], int]:
         existing: dict[str, dict[str, Any]] = {}
         holders: defaultdict[str, set[str]] = defaultdict(set)
-        inserted = 0
-        params |= {"keys": _encode(keys).decode(), "numbers": _encode(sorted(numbers)).decode()}
-        for found in conn.execute(query, params).mappings():
+        params = {"keys": _encode(keys).decode(), "numbers": _encode(sorted(numbers)).decode()}
+        for found in conn.execute(self._read_statement, params).mappings():
             row = dict(found)
-            touched, inserted = row.pop("touched"), row.pop("inserted", None) or inserted
-            if touched:
+            if row.pop("touched"):
                 existing[row["document_key"]] = row
-            elif touched is not None:
+            else:
                 holders[row["id_card_number"]].add(row["document_key"])
-        return existing, holders, inserted
+        return existing, holders
 
-    def _read_query(self, extra: str = "") -> str:
+    def _read_query(self) -> str:
         keys, wanted = _JSON_TEXTS.format(":keys"), _JSON_TEXTS.format(":numbers")
         # Two index lookups: an OR of the two conditions would scan the whole table every batch.
         return (
-            f"SELECT d.*, true AS touched{extra} FROM {self._documents_name} AS d "
+            f"SELECT d.*, true AS touched FROM {self._documents_name} AS d "
             f"WHERE d.document_key = ANY({keys}) "
-            f"UNION ALL SELECT d.*, false{extra} FROM {self._documents_name} AS d "
+            f"UNION ALL SELECT d.*, false FROM {self._documents_name} AS d "
             f"WHERE d.id_card_number = ANY({wanted}) AND NOT d.document_key = ANY({keys})"
         )
 
