@@ -152,8 +152,12 @@ class Document:
 
     @property
     def captured_at(self) -> dt.datetime | None:
-        times = [s.captured_at for s in (self.front, self.back) if s and s.captured_at]
-        return max(times) if times else None
+        # No list, no max() of one: the checks and the row both ask, for every document.
+        front = self.front.captured_at if self.front else None
+        back = self.back.captured_at if self.back else None
+        if front is None or back is None:
+            return front or back
+        return max(front, back)
 
 
 def merge(document: Document, sides: Sequence[Side]) -> tuple[Document, list[Replaced]]:

@@ -56,6 +56,27 @@ _FROM_IMAGES = {
     **{f: "f" for f in FRONT_FIELDS if f != "region_code"},
     **{f: "b" for f in BACK_FIELDS},
 }
+# The order of the rows of :meth:`DocumentWriter._copy_rows`: what pairing decides, then the
+# sides' fields, then lineage. COPY names its columns, so the table's order does not matter.
+_COPY_COLUMNS = (
+    "document_key",
+    "status",
+    "verdict",
+    "reasons",
+    "flags",
+    "front_sha256",
+    "back_sha256",
+    "conflict_sha256",
+    "front_captured_at",
+    "back_captured_at",
+    "captured_at",
+    *FRONT_FIELDS,
+    *BACK_FIELDS,
+    "dag_id",
+    "run_id",
+)
+_NO_FRONT = (None,) * len(FRONT_FIELDS)
+_NO_BACK = (None,) * len(BACK_FIELDS)
 # A JSON array of strings as a set of text values: one parameter, whatever the number of values.
 _JSON_TEXTS = "ARRAY(SELECT jsonb_array_elements_text(CAST({} AS jsonb)))"
 
@@ -76,7 +97,10 @@ class DocumentWriter:
         self.tables = tables
         self.dag_id = dag_id
         self.run_id = run_id
+        # Time spent here: in the batch step (``seconds``), and queueing images as they load
+        # (``pairing_seconds``: the rule and the side of each image), for the benchmark.
         self.seconds = 0.0
+        self.pairing_seconds = 0.0
         self._pending: dict[str, list[Side]] = defaultdict(list)
         # Last state of every document this run touched: the summary counts each document once.
         self._states: dict[str, tuple[str, str]] = {}
@@ -90,10 +114,11 @@ class DocumentWriter:
         self._insert = self._build_insert()
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in self._document_columns if c != "document_key")
         self._read_statement = sa.text(self._read_query())
-        names = ", ".join(f'"{c}"' for c in self._document_columns)
+        assert sorted(_COPY_COLUMNS) == sorted(self._document_columns), "documents table changed"
+        names = ", ".join(f'"{c}"' for c in _COPY_COLUMNS)
         self._copy_statement = f"COPY {self._documents_name} ({names}) FROM STDIN (FORMAT BINARY)"
         self._copy_types = [
-            tables.documents.c[c].type.compile(dialect=dialect).lower() for c in self._document_columns
+            tables.documents.c[c].type.compile(dialect=dialect).lower() for c in _COPY_COLUMNS
         ]
         self._upsert_statement = sa.text(
             f'{self._insert} ON CONFLICT ("document_key") DO UPDATE SET {updates}, "updated_at" = now()'
@@ -103,10 +128,14 @@ class DocumentWriter:
         return f"DocumentWriter(rule={self.rule!r}, table={self._documents_name})"
 
     def document_of(self, obj: StagedObject) -> DocumentRef | None:
-        return self.rule.document_of(obj)
+        started = time.monotonic()
+        ref = self.rule.document_of(obj)
+        self.pairing_seconds += time.monotonic() - started
+        return ref
 
     def add(self, ref: DocumentRef, *, sha256: str, record: IdCardRecord, row: Mapping[str, Any]) -> None:
         """Queue one loaded image (``row`` as the results table stores it) for the next batch."""
+        started = time.monotonic()
         front = record.side == "front"
         fields = {f: row.get(f) for f in (FRONT_FIELDS if front else BACK_FIELDS)}
         if front:
@@ -123,6 +152,7 @@ class DocumentWriter:
         )
         with self._lock:
             self._pending[ref.key].append(side)
+            self.pairing_seconds += time.monotonic() - started
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Documents this run touched, by their last status and verdict."""
@@ -187,10 +217,7 @@ class DocumentWriter:
     ) -> bool:
         """COPY ``documents`` (all new) into the documents table; False, with nothing written,
         when a concurrent task inserted one of them meanwhile."""
-        columns = self._document_columns
-        rows = [
-            tuple(map(row.get, columns)) for row in self._decide(documents, numbers, holders, merged=True)
-        ]
+        rows = self._copy_rows(documents, numbers, holders)
         raw = conn.connection.driver_connection
         assert isinstance(raw, psycopg.Connection)
         savepoint = conn.begin_nested()
@@ -206,6 +233,41 @@ class DocumentWriter:
             return False
         savepoint.commit()
         return True
+
+    def _copy_rows(
+        self, documents: Mapping[str, Document], numbers: Mapping[str, str], holders: Mapping[str, set[str]]
+    ) -> list[tuple[Any, ...]]:
+        """The full rows of new ``documents``, in :data:`_COPY_COLUMNS` order: what :meth:`_decide`
+        decides, and the merged fields as the sides carry them (as this transaction wrote them to
+        the image rows). Tuples, not dicts: a dict per row cost more than the checks."""
+        in_batch = Counter(numbers.values())
+        lineage = (self.dag_id, self.run_id)
+        rows = []
+        for key, document in documents.items():
+            number = numbers.get(key)
+            shared = number is not None and (in_batch[number] > 1 or number in holders)
+            judgement = judge(document, duplicate_applicant=shared)
+            front, back = document.front, document.back
+            self._states[key] = (document.status, judgement.verdict)
+            rows.append(
+                (
+                    key,
+                    document.status,
+                    judgement.verdict,
+                    list(judgement.reasons),
+                    list(judgement.flags),
+                    front.sha256 if front else None,
+                    back.sha256 if back else None,
+                    list(document.conflicts) if document.conflicts else None,
+                    front.captured_at if front else None,
+                    back.captured_at if back else None,
+                    document.captured_at,
+                )
+                + (tuple(map(front.fields.get, FRONT_FIELDS)) if front else _NO_FRONT)
+                + (tuple(map(back.fields.get, BACK_FIELDS)) if back else _NO_BACK)
+                + lineage
+            )
+        return rows
 
     def _merge(
         self,
@@ -224,34 +286,17 @@ class DocumentWriter:
         return documents, history
 
     def _decide(
-        self,
-        documents: Mapping[str, Document],
-        numbers: Mapping[str, str],
-        holders: Mapping[str, set[str]],
-        *,
-        merged: bool = False,
+        self, documents: Mapping[str, Document], numbers: Mapping[str, str], holders: Mapping[str, set[str]]
     ) -> list[dict[str, Any]]:
         """The rows of ``documents``; ``numbers`` are those of the whole batch, ``holders`` the
-        documents outside it holding one of them. ``merged``: with the sides' fields too (as the
-        image rows of this transaction hold them), for a COPY; else the server copies them."""
+        documents outside it holding one of them."""
         in_batch = Counter(numbers.values())
-        lineage = {"dag_id": self.dag_id, "run_id": self.run_id}
         rows = []
         for key, document in documents.items():
             number = numbers.get(key)
             shared = number is not None and (in_batch[number] > 1 or number in holders)
             judgement = judge(document, duplicate_applicant=shared)
-            row = document_row(document, judgement)
-            if merged:
-                if document.front is not None:
-                    row = {**document.front.fields, **row}
-                if document.back is not None:
-                    row |= document.back.fields
-                # Binary COPY takes lists for arrays.
-                row["reasons"], row["flags"] = list(judgement.reasons), list(judgement.flags)
-                if document.conflicts:
-                    row["conflict_sha256"] = list(document.conflicts)
-            rows.append(row | lineage)
+            rows.append({**document_row(document, judgement), "dag_id": self.dag_id, "run_id": self.run_id})
             self._states[key] = (document.status, judgement.verdict)
         return rows
 
