@@ -5,15 +5,16 @@ gives it every loaded image with a document key and passes :meth:`DocumentWriter
 :meth:`~airflow_provider_faceid.sink.PostgresSink.write_batch` as the batch's last step: the image
 rows and the documents they make commit together, or not at all.
 
-Per batch, whatever its size, ONE statement in the usual case (new documents, numbers nobody else
-holds): the batch's documents are decided as if all were new and inserted with ``ON CONFLICT DO
-NOTHING``, and the same statement returns, from its snapshot, the documents that already existed
-and those sharing the batch's numbers. Only those are decided again and upserted (a second
-statement); history rows and the other holders of a shared number take one statement each when
-there are any. The checks run in Python (one implementation of each rule, see :mod:`.checks`);
-the rows sent carry only what they decided (sides, status, flags, verdict), and the server copies
-the merged fields from the sides' image rows, which it holds already. Keys and rows travel as one
-JSON text per statement: psycopg adapts a list element by element, ~7 us each.
+Per batch, whatever its size, in the usual case (new documents): ONE read (the documents the
+batch's keys name, and the other holders of its numbers, for the duplicate-applicant check), the
+checks in Python (one implementation of each rule, see :mod:`.checks`), and ONE binary ``COPY`` of
+the full rows, merged fields included: the sides carry them as this transaction wrote them to the
+image rows. When a key existed already (a back completing an earlier front, a re-capture), the
+batch's documents take the upsert instead: its rows carry only what pairing decided (sides,
+status, flags, verdict) and the server copies the merged fields from the sides' image rows. A key a
+concurrent task inserted after the read makes the COPY fail on the primary key: it is rolled back
+to its savepoint and the batch is read again and upserted. History rows and the other holders of a
+shared number take one statement each when there are any.
 """
 
 from __future__ import annotations
