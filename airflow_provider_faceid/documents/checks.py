@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from airflow_provider_faceid import regions, validation
 from airflow_provider_faceid.documents.pairing import CHINA_TIME
@@ -78,13 +78,13 @@ _DIVISION_SUFFIXES = (
 _NEVER = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
-class Side:
+class Side(NamedTuple):
     """One loaded image of a document: its digest, when it was captured, what was read.
 
     ``fields`` holds the front's or the back's columns (:data:`FRONT_FIELDS`, :data:`BACK_FIELDS`);
     ``id_card_number`` there is the stored form (plain or HMAC), so comparing two fronts never needs
-    the number itself.
+    the number itself. A named tuple (immutable as a frozen dataclass, built in a third of its
+    time): one per image loaded.
     """
 
     side: str
