@@ -28,6 +28,7 @@ from typing import Any
 import msgspec
 import psycopg
 import sqlalchemy as sa
+from psycopg.rows import dict_row
 
 from airflow_provider_faceid import idnumber
 from airflow_provider_faceid.documents.checks import (
@@ -114,7 +115,7 @@ class DocumentWriter:
         self._history_columns = [c.name for c in tables.document_history.columns if c.name not in _SERVER_SET]
         self._insert = self._build_insert()
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in self._document_columns if c != "document_key")
-        self._read_statement = sa.text(self._read_query())
+        self._read_statement = self._read_query()
         assert sorted(_COPY_COLUMNS) == sorted(self._document_columns), "documents table changed"
         names = ", ".join(f'"{c}"' for c in _COPY_COLUMNS)
         self._copy_statement = f"COPY {self._documents_name} ({names}) FROM STDIN (FORMAT BINARY)"
@@ -308,23 +309,28 @@ class DocumentWriter:
         ``numbers`` (for the duplicate-applicant check)."""
         existing: dict[str, dict[str, Any]] = {}
         holders: defaultdict[str, set[str]] = defaultdict(set)
-        params = {"keys": _encode(keys).decode(), "numbers": _encode(sorted(numbers)).decode()}
-        for found in conn.execute(self._read_statement, params).mappings():
-            row = dict(found)
-            if row.pop("touched"):
-                existing[row["document_key"]] = row
-            else:
-                holders[row["id_card_number"]].add(row["document_key"])
+        raw = conn.connection.driver_connection
+        assert isinstance(raw, psycopg.Connection)
+        # Prepared, with the keys and numbers as text[] parameters: parsed and planned once per
+        # connection, and nothing to unpack from JSON on the server.
+        with raw.cursor(row_factory=dict_row) as cur:
+            found_rows = cur.execute(
+                self._read_statement, {"keys": list(keys), "numbers": sorted(numbers)}, prepare=True
+            )
+            for row in found_rows:
+                if row.pop("touched"):
+                    existing[row["document_key"]] = row
+                else:
+                    holders[row["id_card_number"]].add(row["document_key"])
         return existing, holders
 
     def _read_query(self) -> str:
-        keys, wanted = _JSON_TEXTS.format(":keys"), _JSON_TEXTS.format(":numbers")
-        # Two index lookups: an OR of the two conditions would scan the whole table every batch.
+        # Two index look-ups: an OR of the two conditions would scan the whole table every batch.
         return (
             f"SELECT d.*, true AS touched FROM {self._documents_name} AS d "
-            f"WHERE d.document_key = ANY({keys}) "
+            "WHERE d.document_key = ANY(%(keys)s::text[]) "
             f"UNION ALL SELECT d.*, false FROM {self._documents_name} AS d "
-            f"WHERE d.id_card_number = ANY({wanted}) AND NOT d.document_key = ANY({keys})"
+            "WHERE d.id_card_number = ANY(%(numbers)s::text[]) AND NOT d.document_key = ANY(%(keys)s::text[])"
         )
 
     def _write(self, conn: sa.Connection, history: list[tuple[str, Replaced]], others: list[str]) -> None:
