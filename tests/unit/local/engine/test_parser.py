@@ -259,3 +259,22 @@ def test_issuer_without_its_label_is_the_row_above_the_validity_row() -> None:
 def test_letters_read_for_digits_in_the_validity_are_digits() -> None:
     lines = back_lines(("某县公安局",), "2O16.02.29-2036.O2.29")
     assert parse_back(lines)["valid_date"] == "2016.02.29-2036.02.29"
+
+
+def test_a_short_unsure_row_below_a_finished_address_is_a_marks_scrap() -> None:
+    lines = [*front_lines(number=NUMBER, address=ADDRESS), line("11", 230, 330, score=0.45)]
+    assert parse_front(lines)["address"] == "".join(ADDRESS)
+
+
+def test_a_short_sure_last_address_row_stays() -> None:
+    address = ("北京市海淀区中关村大街27号院3号", "楼501室")
+    lines = front_lines(number=NUMBER, address=address)
+    assert parse_front(lines)["address"] == "".join(address)
+
+
+def test_an_unsure_birthday_character_whose_runner_up_is_a_date_mark_is_read_as_it() -> None:
+    # A number with a wrong check digit locates no rows: only the row's own reading makes the date.
+    number = NUMBER[:-1] + "0"
+    misread = line("1989≤4目3日", 150, 190, scores={4: 0.34, 6: 0.4}, runners={4: "年", 6: "月"})
+    lines = [misread if p.text == "1989年4月3日" else p for p in front_lines(number=number, address=ADDRESS)]
+    assert parse_front(lines)["birthday"] == {"year": "1989", "month": "4", "day": "3"}

@@ -6,6 +6,8 @@ import numpy as np
 
 from airflow_provider_faceid.local.engine.parser import parse_back, parse_card, parse_front
 from airflow_provider_faceid.local.engine.row_rescue import (
+    dark_print,
+    rescued_address,
     rescued_authority,
     rescued_birthday,
     rescued_lines,
@@ -111,3 +113,87 @@ def test_a_missed_authority_is_read_right_of_its_label_in_place_of_its_broken_bo
     assert parse_back(lines)["issued_by"] == "北京市公安"
     # What the band read replaces the box it covers.
     assert parse_card(with_bands(lines, extra))["issued_by"] == text
+
+
+class ScriptedBands:
+    """Answers the n-th band read with the n-th scripted text (all characters sure)."""
+
+    def __init__(self, *texts: str) -> None:
+        self.texts = list(texts)
+        self.crops: list[np.ndarray] = []
+
+    def __call__(self, crop: np.ndarray, box: tuple[Point, Point, Point, Point]) -> TextLine | None:
+        self.crops.append(crop)
+        text = self.texts[len(self.crops) - 1]
+        return TextLine(
+            text=text, box=box, score=0.9, char_scores=(0.9,) * len(text), runners_up=("",) * len(text)
+        )
+
+
+def test_dark_print_keeps_the_print_and_turns_a_grey_mark_to_paper() -> None:
+    grey = np.full((40, 200), 230, np.uint8)
+    grey[5:35, 20:60] = 150  # a grey mark
+    grey[10:30, 100:120] = 20  # black print
+    kept = dark_print(grey)
+    assert (kept[10:30, 100:120] == 20).all()
+    assert (kept[5:35, 20:60] == 255).all()
+    assert (kept[:, :10] == 255).all()
+
+
+def test_a_band_without_a_value_is_read_again_from_its_darkest_print() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "汉")
+    fields = parse_front(lines)
+    assert fields["race"] is None
+    bands = ScriptedBands("4民族ECIMEN", "民族汉")  # a grey SPECIMEN over the group, then without it
+    extra = rescued_lines(IMAGE, lines, fields, bands)
+    assert len(bands.crops) == 2
+    assert parse_front(with_bands(lines, extra))["race"] == "汉"
+
+
+def test_a_band_that_holds_no_value_either_way_adds_nothing() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "汉")
+    bands = ScriptedBands("4民族ECIMEN", "民族ECIMEN")
+    assert rescued_lines(IMAGE, lines, parse_front(lines), bands) == []
+
+
+def test_a_lost_first_address_line_is_read_right_of_its_label() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), ADDRESS[0])
+    fields = parse_front(lines)
+    assert fields["address"] == ADDRESS[1]
+    bands = Bands(ADDRESS[0] + "样本", (0.9,) * 13, ("",) * 13)
+    extra = rescued_address(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+    (left, top), (right, _), _, (_, bottom) = bands.boxes[0]
+    # The 住址 row (y 250-280), from the label's end to the portrait's left edge.
+    assert left == 60 + 2 * CHAR_WIDTH and right == round(0.654 * 856) and top < 265 < bottom < 288
+    assert parse_card(with_bands(lines, extra))["address"] == "".join(ADDRESS)
+
+
+def test_no_address_band_is_read_when_the_address_starts_with_its_province() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    bands = Bands("x", (1.0,), ("",))
+    assert rescued_address(IMAGE, lines, parse_front(lines), bands) == []
+    assert bands.boxes == []
+
+
+def test_an_authority_row_lost_with_its_label_is_read_above_the_validity_row() -> None:
+    lines = [line("有效期限", 200, 470), line("2016.02.29-2036.02.29", 334, 470)]
+    assert parse_back(lines)["issued_by"] is None
+    text = "签发机关北京市公安局海淀分局ME"
+    bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
+    extra = rescued_authority(IMAGE, lines, parse_back(lines), bands)
+    (_, top), _, _, (_, bottom) = bands.boxes[0]
+    assert top < 470 + 15 - 2 * 30 < bottom < 470
+    assert parse_card(with_bands(lines, extra))["issued_by"] == "北京市公安局海淀分局"
+
+
+def test_a_birthday_row_without_labels_is_read_whole_from_its_year() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "出生", "性别", "民族", "1989年4月3日")
+    lines.append(line("1989", 150, 190))  # the year alone: 年月日 and the day lost with the labels
+    fields = parse_front(lines)
+    assert fields["birthday"] is None
+    text = "1989年4月3日"
+    bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
+    extra = rescued_birthday(IMAGE, lines, fields, bands)
+    (left, top), _, _, (_, bottom) = bands.boxes[0]
+    assert left < 150 and top < 205 < bottom
+    assert parse_front(with_bands(lines, extra))["birthday"] == {"year": "1989", "month": "4", "day": "3"}
