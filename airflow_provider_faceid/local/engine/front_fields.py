@@ -102,9 +102,15 @@ def _fields_of_rows(ordered: FrontRows, number: str) -> dict[str, Any]:
 def _from_province(address: str | None) -> str | None:
     """The address from its province on, behind at most three characters of a lost 住址 label;
     None when it names no province there."""
-    for start in range(min(4, len(address or ""))):
-        if address and address[start:].startswith(place_names.province_names()):
-            return address[start:]
+    start = province_start(address or "")
+    return address[start:] if address and start is not None else None
+
+
+def province_start(text: str) -> int | None:
+    """Where ``text`` names a province, behind at most three characters of a half-read label."""
+    for start in range(min(4, len(text))):
+        if text[start:].startswith(place_names.province_names()):
+            return start
     return None
 
 

@@ -18,7 +18,7 @@ from airflow_provider_faceid import idnumber
 from airflow_provider_faceid.local.engine import labels as lb
 from airflow_provider_faceid.local.engine.back_fields import AUTHORITY_SUFFIXES
 from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX
-from airflow_provider_faceid.local.engine.front_fields import BIRTHDAY, ETHNIC_GROUPS
+from airflow_provider_faceid.local.engine.front_fields import BIRTHDAY, ETHNIC_GROUPS, province_start
 from airflow_provider_faceid.local.engine.layout import CardLayout
 from airflow_provider_faceid.local.engine.place_names import province_names
 from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
@@ -45,8 +45,6 @@ _BIRTHDAY_WIDTH = 12
 _BIRTHDAY_DIGITS = 5
 # An address's first line, in line heights of its second: 11-13 characters a little wider than high.
 _ADDRESS_WIDTH = 16
-# Characters of a half-read label a band may start with before its value.
-_LABEL_SLACK = 3
 # The longest group's name (柯尔克孜, 乌孜别克) plus slack, in line heights.
 _GROUP_WIDTH = 5
 # The dark-print reading of a band: print is the darkest percentile, paper the bright one, and a
@@ -222,10 +220,10 @@ def rescued_address(
 
 def _address_value(band: TextLine) -> TextLine | None:
     """The band from its province on (label print before it is cut off), if it names one."""
-    for start in range(min(_LABEL_SLACK + 1, len(band.text))):
-        if band.text[start:].startswith(province_names()):
-            return lb.sub_line(band, start, len(band.text)) if start else band
-    return None
+    start = province_start(band.text)
+    if start is None:
+        return None
+    return lb.sub_line(band, start, len(band.text)) if start else band
 
 
 def _gender_value(band: TextLine) -> TextLine | None:
