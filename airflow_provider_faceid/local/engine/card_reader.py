@@ -34,9 +34,11 @@ from airflow_provider_faceid.local.engine.parser import parse_card
 from airflow_provider_faceid.local.engine.recognizer import DEFAULT_RECOGNIZER, Recognition, Recognizer
 from airflow_provider_faceid.local.engine.row_rescue import (
     rescued_address,
+    rescued_address_end,
     rescued_authority,
     rescued_birthday,
     rescued_lines,
+    rescued_number,
     with_bands,
 )
 from airflow_provider_faceid.local.engine.text_fit import text_fitted_view
@@ -156,13 +158,14 @@ class CardReader:
         self, view: CardView, recognition: Recognition, fields: dict[str, Any]
     ) -> tuple[Recognition, dict[str, Any]]:
         """Rows the detector missed, read from where the other rows say they lie, and the
-        fields parsed again with them (each rescue reads only for a field still missing)."""
-        if check_answer(fields).complete:
-            return recognition, fields
+        fields parsed again with them (each rescue reads only for a field still missing or, for
+        an address stopping on a digit, maybe unfinished: the answer's checks let that pass)."""
         image = without_red_ink(view.image)
         address = functools.partial(rescued_address, card_size=view.card_size)
         rescues = (
-            (rescued_lines, rescued_birthday, address) if fields["side"] == "front" else (rescued_authority,)
+            (rescued_number, rescued_lines, rescued_birthday, address, rescued_address_end)
+            if fields["side"] == "front"
+            else (rescued_authority,)
         )
         for rescue in rescues:
             extra = rescue(image, recognition.lines, fields, self._recognizer.read_line)

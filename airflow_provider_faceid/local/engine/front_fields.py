@@ -87,7 +87,7 @@ def _fields_of_rows(ordered: FrontRows, number: str) -> dict[str, Any]:
     """Fields read from rows located by their order (labels lost), each only if it reads as one."""
     gender_row = ordered.gender_and_group
     groups = [g for g in (_group_ending(box.text) for box in gender_row[1:] or gender_row) if g]
-    birthday = _digit_birthday(ordered.birthday)
+    birthday = _digit_birthday(ordered.birthday, number)
     return {
         "name": _name_text([v for v in ordered.name if not _NOT_NAME.search(v.text) and _sure(v)]),
         "gender": _one_of(gender_row[0], ("男", "女"), number_hint=idnumber.gender_of(number))
@@ -123,15 +123,26 @@ def _group_ending(text: str) -> str | None:
     return None
 
 
-def _digit_birthday(row: list[TextLine]) -> dict[str, str] | None:
+def _digit_birthday(row: list[TextLine], number: str) -> dict[str, str] | None:
     """Year, month and day as the digit groups of the row read them (年月日 printed in the
-    labels' blue may be lost with the labels), if they make a real date."""
+    labels' blue may be lost with the labels), if they make a real date. When the gaps between
+    month and day were lost too (1935 27), the digits after the year are split into month and
+    day: kept only when one split makes a real date, or the number picks one of several."""
     groups = re.findall(r"\d+", " ".join(box.text for box in row))
-    if len(groups) != 3 or len(groups[0]) != 4:
+    if len(groups) == 3 and len(groups[0]) == 4:
+        year, month, day = (int(g) for g in groups)
+        return _date_fields(year, month, day) if _real_date(year, month, day) else None
+    if len(groups) != 2 or len(groups[0]) != 4 or not 2 <= len(groups[1]) <= 4:
         return None
-    year, month, day = (int(g) for g in groups)
-    if _real_date(year, month, day) is None:
-        return None
+    year, rest = int(groups[0]), groups[1]
+    splits = [(int(rest[:cut]), int(rest[cut:])) for cut in (1, 2) if cut < len(rest) <= cut + 2]
+    dates = [date for date in (_real_date(year, month, day) for month, day in splits) if date]
+    if len(dates) > 1:
+        dates = [date for date in dates if date == idnumber.birthday_of(number)]
+    return _date_fields(dates[0].year, dates[0].month, dates[0].day) if len(dates) == 1 else None
+
+
+def _date_fields(year: int, month: int, day: int) -> dict[str, str]:
     return {"year": str(year), "month": str(month), "day": str(day)}
 
 
@@ -313,7 +324,7 @@ def _birthday_fields(match: re.Match[str], number: str | None) -> dict[str, str]
     """The date as read, without leading zeros. Never rewritten from the number: a birthday that
     disagrees with it is what validation downstream must see."""
     year, month, day = (int(g) for g in match.groups())
-    return {"year": str(year), "month": str(month), "day": str(day)}
+    return _date_fields(year, month, day)
 
 
 def _real_date(year: int, month: int, day: int) -> dt.date | None:

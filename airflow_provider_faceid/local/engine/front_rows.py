@@ -38,7 +38,7 @@ class FrontRows:
 def front_rows(values: list[TextLine], *, birth_year: str, number_top: float) -> FrontRows | None:
     """The rows above the number row, located from the one that holds ``birth_year``; None when
     that row is missing. When fewer than two rows stand above it, or their spacing is uneven,
-    only the birthday row is given (the others empty)."""
+    only the birthday and address rows are given (name and gender/group empty)."""
     grouped = whole_rows([v for v in values if v.bottom <= number_top])
     found = next(
         ((index, box) for index, row in enumerate(grouped) for box in row if birth_year in box.text),
@@ -52,15 +52,17 @@ def front_rows(values: list[TextLine], *, birth_year: str, number_top: float) ->
     def clipped(row: list[TextLine]) -> list[TextLine]:
         return [c for c in (lb.clipped_left(box, column) for box in row) if c is not None]
 
+    # Not clipped: a box that spans the lost 住址 label puts its characters too far right. The
+    # address is all that stands between the birthday and the number, whatever happened above.
+    address = [box for row in grouped[index + 1 :] for box in row]
     if not _evenly_spaced(grouped, index):
-        # A row above was lost or a mark's row read between: only the year's own row is known.
-        return FrontRows(name=[], gender_and_group=[], birthday=clipped(grouped[index]), address=[])
+        # A row above was lost or a mark's row read between: which row above is which is unknown.
+        return FrontRows(name=[], gender_and_group=[], birthday=clipped(grouped[index]), address=address)
     return FrontRows(
         name=clipped(grouped[index - 2]),
         gender_and_group=clipped(grouped[index - 1]),
         birthday=clipped(grouped[index]),
-        # Not clipped: a box that spans the lost 住址 label puts its characters too far right.
-        address=[box for row in grouped[index + 1 :] for box in row],
+        address=address,
     )
 
 

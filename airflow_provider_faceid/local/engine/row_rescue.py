@@ -18,11 +18,18 @@ from airflow_provider_faceid import idnumber
 from airflow_provider_faceid.local.engine import labels as lb
 from airflow_provider_faceid.local.engine.back_fields import AUTHORITY_SUFFIXES
 from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX
-from airflow_provider_faceid.local.engine.front_fields import BIRTHDAY, ETHNIC_GROUPS, province_start
-from airflow_provider_faceid.local.engine.layout import CardLayout
+from airflow_provider_faceid.local.engine.front_fields import (
+    ADDRESS_ENDINGS,
+    BIRTHDAY,
+    ETHNIC_GROUPS,
+    province_start,
+)
+from airflow_provider_faceid.local.engine.layout import CardLayout, rows
+from airflow_provider_faceid.local.engine.number_reading import NUMBER_LENGTH, best_number
 from airflow_provider_faceid.local.engine.place_names import province_names
 from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
 from airflow_provider_faceid.local.engine.textline import Point, TextLine
+from airflow_provider_faceid.local.engine.watermarks import without_specimen_marks
 
 ReadLine = Callable[[np.ndarray, tuple[Point, Point, Point, Point]], "TextLine | None"]
 # What a rescue keeps of a band's reading: the value in it, or None when the reading holds none.
@@ -47,6 +54,17 @@ _BIRTHDAY_DIGITS = 5
 _ADDRESS_WIDTH = 16
 # The longest group's name (柯尔克孜, 乌孜别克) plus slack, in line heights.
 _GROUP_WIDTH = 5
+# The number row right of 公民身份号码, in the label's line heights: its 18 characters are printed
+# larger than the label (about 1.2 times as high, 16 label heights wide on the cards measured);
+# the band runs on far enough for a misprinted 20.
+_NUMBER_HEIGHT = 1.3
+_NUMBER_WIDTH = 24
+# How a finished address ends (a digit may end a room number whose 室 went onto a row of its own).
+_FINISHED_ADDRESS = frozenset(ADDRESS_ENDINGS - set("0123456789"))
+# An address row that finishes the address holds a few characters (室, 301号, 5组12号).
+_LONGEST_END_ROW = 10
+# The start of such a row, in line heights: 室 or 12号 and the slack before them.
+_SHORT_END_ROW = 3.5
 # The dark-print reading of a band: print is the darkest percentile, paper the bright one, and a
 # pixel is kept when it is darker than this share of the way from print to paper. A grey mark
 # sits about halfway; anti-aliased edges of the print stay (0.3-0.5 read the same on the marks
@@ -162,6 +180,24 @@ def _year_row(
     return _read_band(image, read, box.center_y, box.height, left, right, _birthday_value)
 
 
+def rescued_number(
+    image: np.ndarray, lines: list[TextLine], fields: dict[str, object], read: ReadLine
+) -> list[TextLine]:
+    """The number row's band right of 公民身份号码, read as one line, when no box held 18
+    characters of a number: a SPECIMEN mark slanting across the digits can hide the row from the
+    detector. Not when a number of another length was read: a band cut one character short of a
+    printed 19 would make it a valid 18. The band is read as printed; the number parser then takes
+    it as it takes any other line (never repaired into a valid one)."""
+    if fields.get("id_card_number") is not None:
+        return []
+    label = CardLayout.of(lines, lb.FRONT_LABELS).anchor(lb.NUMBER)
+    if label is None:
+        return []
+    height = label.height * _NUMBER_HEIGHT
+    right = label.right + _NUMBER_WIDTH * label.height
+    return _read_band(image, read, label.center_y, height, label.right, right, _number_value)
+
+
 def rescued_authority(
     image: np.ndarray, lines: list[TextLine], fields: dict[str, object], read: ReadLine
 ) -> list[TextLine]:
@@ -218,6 +254,58 @@ def rescued_address(
     return _read_band(image, read, label.center_y, height, label.right, right, _address_value)
 
 
+def rescued_address_end(
+    image: np.ndarray, lines: list[TextLine], fields: dict[str, object], read: ReadLine
+) -> list[TextLine]:
+    """The row below the address's last, read as a band, when the address stops short of how an
+    address ends (...1幢2205, ...5门1): a grey SPECIMEN slanting across a short last row (室,
+    301号) takes the row into the mark's own box, which is dropped with the mark."""
+    address = str(fields.get("address") or "")
+    if not address or address[-1] in _FINISHED_ADDRESS:
+        return []
+    layout = CardLayout.of(without_specimen_marks(lines), lb.FRONT_LABELS)
+    label, number = layout.anchor(lb.ADDRESS), layout.anchor(lb.NUMBER)
+    if label is None or number is None:
+        return []
+    column = label.left + label.height * 0.5
+    parts = [
+        v
+        for v in layout.values
+        if v.left >= column
+        and v.center_y >= label.top
+        and v.bottom <= number.top
+        and best_number([v]) is None
+    ]
+    address_rows = rows(parts)
+    if not address_rows:
+        return []
+    last = address_rows[-1]
+    height = max(v.height for v in last)
+    centres = [sum(v.center_y for v in row) / len(row) for row in address_rows]
+    # Address rows are set closer than the card's other rows: about one line height apart.
+    pitch = centres[-1] - centres[-2] if len(centres) > 1 else height
+    centre = centres[-1] + pitch
+    if centre + height / 2 > number.top:
+        return []
+    left = min(v.left for v in last) - height * 0.5
+    right = max(v.right for row in address_rows for v in row)
+    found = _read_band(image, read, centre, height, left, right, _address_end_value)
+    # The mark's letters as dark as the print (a screen re-shoot) read into the whole band; a
+    # row of one or two characters (室, 12号) is clear of them at its start.
+    return found or _read_band(
+        image, read, centre, height, left, left + _SHORT_END_ROW * height, _address_end_value
+    )
+
+
+def _address_end_value(band: TextLine) -> TextLine | None:
+    """The band when it reads as the end of an address: a few characters, no mark's letters,
+    finished the way an address is."""
+    text = band.text.strip()
+    if not text or len(text) > _LONGEST_END_ROW or any(c.isascii() and c.isalpha() for c in text):
+        return None
+    return band if text[-1] in _FINISHED_ADDRESS else None
+
+
 def _address_value(band: TextLine) -> TextLine | None:
     """The band from its province on (label print before it is cut off), if it names one."""
     start = province_start(band.text)
@@ -254,6 +342,10 @@ def _group_value(band: TextLine) -> TextLine | None:
 
 def _birthday_value(band: TextLine) -> TextLine | None:
     return band if len(re.findall(r"\d", band.text)) >= _BIRTHDAY_DIGITS else None
+
+
+def _number_value(band: TextLine) -> TextLine | None:
+    return band if len(re.findall(r"[0-9Xx]", band.text)) >= NUMBER_LENGTH - 1 else None
 
 
 def _authority_value(band: TextLine) -> TextLine | None:

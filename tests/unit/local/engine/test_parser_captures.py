@@ -3,6 +3,7 @@ boxes beside values, label remnants (synthetic OCR output, no engine)."""
 
 from __future__ import annotations
 
+from airflow_provider_faceid import idnumber
 from airflow_provider_faceid.local.engine.parser import parse_back, parse_front
 from airflow_provider_faceid.local.engine.textline import TextLine
 from tests.unit.local.lines import front_lines, line
@@ -209,6 +210,22 @@ def test_a_front_whose_labels_were_all_lost_is_read_by_the_order_of_its_rows() -
     assert fields["address"] == "".join(ADDRESS)
 
 
+def test_a_birthday_row_read_without_its_gaps_is_split_into_month_and_day() -> None:
+    def birthday_of(row: str, number: str = NUMBER) -> object:
+        lines = without_labels(front_lines(number=number, address=ADDRESS))
+        return parse_front([*[box for box in lines if "年" not in box.text], line(row, 150, 190)])["birthday"]
+
+    # 1989 4 3 read as 1989.43: only 4-3 is a date.
+    assert birthday_of("1989.43") == {"year": "1989", "month": "4", "day": "3"}
+    # 1989 1 12 or 1989 11 2 (1989.112): the number picks among the two dates read.
+    assert birthday_of("1989.112") is None  # neither is the number's 4-3
+    born_11_2 = "11010819891102" + "123"
+    born_11_2 += idnumber.check_char(born_11_2)
+    assert birthday_of("1989.112", born_11_2) == {"year": "1989", "month": "11", "day": "2"}
+    # A split that makes no date is no birthday (13-5, 1-35).
+    assert birthday_of("1989.135") is None
+
+
 def test_label_remnants_left_of_the_value_column_stay_out_of_the_rows() -> None:
     lines = without_labels(front_lines(name="王建国", number=NUMBER, address=ADDRESS))
     lines = replaced(lines, 0, line("社王建国", 123, 60))  # 名 of 姓名 read as 社, in the same box
@@ -225,6 +242,8 @@ def test_rows_are_not_guessed_when_one_is_missing() -> None:
     fields = parse_front(lines)
     assert fields["gender"] is None
     assert fields["name"] is None  # the row above the birthday is the name, not the gender row
+    # Below the birthday nothing was lost: the address is what stands above the number.
+    assert fields["address"] == "".join(ADDRESS)
 
 
 def test_the_row_order_needs_a_valid_number() -> None:

@@ -8,9 +8,11 @@ from airflow_provider_faceid.local.engine.parser import parse_back, parse_card, 
 from airflow_provider_faceid.local.engine.row_rescue import (
     dark_print,
     rescued_address,
+    rescued_address_end,
     rescued_authority,
     rescued_birthday,
     rescued_lines,
+    rescued_number,
     with_bands,
 )
 from airflow_provider_faceid.local.engine.textline import Point, TextLine
@@ -197,3 +199,64 @@ def test_a_birthday_row_without_labels_is_read_whole_from_its_year() -> None:
     (left, top), _, _, (_, bottom) = bands.boxes[0]
     assert left < 150 and top < 205 < bottom
     assert parse_front(with_bands(lines, extra))["birthday"] == {"year": "1989", "month": "4", "day": "3"}
+
+
+def test_a_missed_number_row_is_read_right_of_its_label_as_printed() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), NUMBER)
+    fields = parse_front(lines)
+    assert fields["id_card_number"] is None
+    bands = Bands(NUMBER, (0.95,) * 18, ("",) * 18)
+    extra = rescued_number(IMAGE, lines, fields, bands)
+    (left, top), (right, _), _, (_, bottom) = bands.boxes[0]
+    # Right of 公民身份号码 (x 60 + 6 chars, row y 460-490), as wide as 18 larger digits.
+    assert left == 60 + 6 * CHAR_WIDTH and right > left + 16 * 30 and top < 475 < bottom
+    assert parse_front(with_bands(lines, extra))["id_card_number"] == NUMBER
+    # A printed number that fails its check comes back as read, not made valid.
+    invalid = NUMBER[:17] + "0"
+    printed = rescued_number(IMAGE, lines, fields, Bands(invalid, (0.95,) * 18, ("",) * 18))
+    assert parse_front(with_bands(lines, printed))["id_card_number"] == invalid
+
+
+def test_no_number_band_is_read_when_the_number_has_all_its_characters() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    bands = Bands("x", (1.0,), ("",))
+    assert rescued_number(IMAGE, lines, parse_front(lines), bands) == []
+    assert bands.boxes == []
+    # Nor when a number of another length was read: a band cut short of a printed 19 is a valid 18.
+    long_read = [*without(lines, NUMBER), line(NUMBER + "1", 295, 450)]
+    assert rescued_number(IMAGE, long_read, parse_front(long_read), bands) == []
+    assert bands.boxes == []
+    # Nor without its label, and a band with too few digits adds nothing.
+    unlabelled = without(lines, NUMBER, "公民身份号码")
+    assert rescued_number(IMAGE, unlabelled, parse_front(unlabelled), bands) == []
+    short = without(lines, NUMBER)
+    assert (
+        rescued_number(IMAGE, short, parse_front(short), Bands("1101081989", (0.9,) * 10, ("",) * 10)) == []
+    )
+
+
+def test_an_address_stopping_on_a_digit_reads_the_row_below_for_its_end() -> None:
+    cut = ("北京市海淀区中关村大街", "27号院3号楼501")  # 室 went onto a third row, under a mark
+    lines = front_lines(number=NUMBER, address=cut)
+    fields = parse_front(lines)
+    assert fields["address"] == "".join(cut)
+    bands = ScriptedBands("SPECIMEN", "CIMEN", "室")  # the whole band, its dark print, its start
+    extra = rescued_address_end(IMAGE, lines, fields, bands)
+    assert len(bands.crops) == 3
+    assert parse_front(with_bands(lines, extra))["address"] == "".join(ADDRESS)
+
+
+def test_no_address_end_is_read_for_a_finished_address_or_a_band_that_is_none() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    bands = Bands("x", (1.0,), ("",))
+    assert rescued_address_end(IMAGE, lines, parse_front(lines), bands) == []
+    assert bands.boxes == []
+    cut = front_lines(number=NUMBER, address=("北京市海淀区中关村大街", "27号院3号楼501"))
+    # The band must end like an address, and hold no more than a short last row.
+    for text in ("第一", "27号院3号楼501室北京市海淀区", "SPECIMEN"):
+        assert (
+            rescued_address_end(
+                IMAGE, cut, parse_front(cut), Bands(text, (0.9,) * len(text), ("",) * len(text))
+            )
+            == []
+        )
