@@ -111,6 +111,11 @@ def _date_text(text: str) -> str:
     return digits_for_letters(normalize_dashes(text))
 
 
+def holds_date_range(text: str) -> bool:
+    """Whether ``text`` reads as a validity period the way the parser takes one."""
+    return DATE_RANGE.search(_date_text(text)) is not None
+
+
 def _valid_date(layout: CardLayout) -> str | None:
     anchor = layout.anchor(lb.VALIDITY)
     texts = ["".join(v.text for v in layout.right_of(anchor))] if anchor is not None else []

@@ -35,10 +35,12 @@ from airflow_provider_faceid.local.engine.recognizer import DEFAULT_RECOGNIZER, 
 from airflow_provider_faceid.local.engine.row_rescue import (
     rescued_address,
     rescued_address_end,
+    rescued_address_row_end,
     rescued_authority,
     rescued_birthday,
     rescued_lines,
     rescued_number,
+    rescued_validity,
     with_bands,
 )
 from airflow_provider_faceid.local.engine.text_fit import text_fitted_view
@@ -162,10 +164,11 @@ class CardReader:
         an address stopping on a digit, maybe unfinished: the answer's checks let that pass)."""
         image = without_red_ink(view.image)
         address = functools.partial(rescued_address, card_size=view.card_size)
+        address_row = functools.partial(rescued_address_row_end, card_size=view.card_size)
         rescues = (
-            (rescued_number, rescued_lines, rescued_birthday, address, rescued_address_end)
+            (rescued_number, rescued_lines, rescued_birthday, address, address_row, rescued_address_end)
             if fields["side"] == "front"
-            else (rescued_authority,)
+            else (rescued_authority, rescued_validity)
         )
         for rescue in rescues:
             extra = rescue(image, recognition.lines, fields, self._recognizer.read_line)

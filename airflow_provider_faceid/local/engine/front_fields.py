@@ -218,7 +218,12 @@ def _race(layout: CardLayout) -> str | None:
     anchor = layout.anchor(lb.RACE)
     if anchor is not None:
         value = Reading.of(layout.right_of(anchor))
-        matched = _ethnic_group(value.text) or _ethnic_group_of(value)
+        # A mark's letter left of the group (P裕固 under SPECIMEN): no group's name starts with one.
+        matched = (
+            _ethnic_group(value.text)
+            or _ethnic_group(_NOT_CJK_LEAD.sub("", value.text))
+            or _ethnic_group_of(value)
+        )
         if matched:
             return matched
         return joined_text(layout.right_of(anchor)) or None
@@ -382,14 +387,17 @@ def _without_scrap_row(address_rows: list[list[TextLine]]) -> list[list[TextLine
 
 
 def _without_label_remnant(address: str | None) -> str | None:
-    """Without what is left of a half-read 住址 label (生址..., 址..., *新疆...): no address has 址
-    among its first two characters, and none starts with an unreadable one before its province."""
+    """Without what is left of a half-read 住址 label (生址..., 址..., *新疆..., 1贵州...): no address
+    has 址 among its first two characters, and none starts with an unreadable one, a digit or a
+    letter before its province."""
     if address and "址" in address[:2]:
         return address[address.index("址") + 1 :] or None
-    # An unsure stroke of the label read before the province (*新疆...): starred, and no part of it.
+    # An unsure stroke of the label read before the province (*新疆...): starred, and no part of it;
+    # or a stroke read as a digit or a letter (1贵州省...): a card's address starts with its province.
     provinces = place_names.province_names()
-    if address and address.startswith("*") and address.lstrip("*").startswith(provinces):
-        return address.lstrip("*")
+    stripped = _NOT_CJK_LEAD.sub("", address.lstrip("*")) if address else address
+    if address and stripped != address and stripped and stripped.startswith(provinces):
+        return stripped
     return address
 
 

@@ -8,6 +8,7 @@ is cut out and given to the recogniser as one line, without detection.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 
@@ -16,7 +17,7 @@ import numpy as np
 
 from airflow_provider_faceid import idnumber
 from airflow_provider_faceid.local.engine import labels as lb
-from airflow_provider_faceid.local.engine.back_fields import AUTHORITY_SUFFIXES
+from airflow_provider_faceid.local.engine.back_fields import AUTHORITY_SUFFIXES, holds_date_range
 from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX
 from airflow_provider_faceid.local.engine.front_fields import (
     ADDRESS_ENDINGS,
@@ -39,6 +40,9 @@ Accept = Callable[[TextLine], "TextLine | None"]
 _BAND_HEIGHT = 1.4
 # Rows on the card are at least this many line heights apart; closer anchors are one row.
 _MIN_PITCH = 1.2
+# The widest validity period (2016.02.29-2036.02.29: 21 characters, the digits half as wide as high)
+# plus slack, in line heights.
+_VALIDITY_WIDTH = 16
 # The widest authority row, in line heights.
 _AUTHORITY_WIDTH = 22
 # 签发机关 and 有效期限 rows are this many line heights apart (1.9-2.1 on the cards measured; the
@@ -50,6 +54,8 @@ _MIN_BAND_WIDTH = 2
 _BIRTHDAY_WIDTH = 12
 # Digits a band must hold to be the birthday row: the year and at least a month.
 _BIRTHDAY_DIGITS = 5
+# Address lines are this many line heights apart (1.05-1.15 on the cards measured).
+_ADDRESS_PITCH = 1.1
 # An address's first line, in line heights of its second: 11-13 characters a little wider than high.
 _ADDRESS_WIDTH = 16
 # The longest group's name (柯尔克孜, 乌孜别克) plus slack, in line heights.
@@ -61,8 +67,10 @@ _NUMBER_HEIGHT = 1.3
 _NUMBER_WIDTH = 24
 # How a finished address ends (a digit may end a room number whose 室 went onto a row of its own).
 _FINISHED_ADDRESS = frozenset(ADDRESS_ENDINGS - set("0123456789"))
-# An address row that finishes the address holds a few characters (室, 301号, 5组12号).
-_LONGEST_END_ROW = 10
+# An address row holds at most this many characters (12-13 on the cards measured, plus slack).
+_LONGEST_END_ROW = 16
+# A last address row ending this many line heights short of the column may go on under a mark.
+_ROW_END_ROOM = 2
 # The start of such a row, in line heights: 室 or 12号 and the slack before them.
 _SHORT_END_ROW = 3.5
 # The dark-print reading of a band: print is the darkest percentile, paper the bright one, and a
@@ -221,6 +229,21 @@ def rescued_authority(
     return _read_band(image, read, centre, validity.height, validity.left, right, _authority_value)
 
 
+def rescued_validity(
+    image: np.ndarray, lines: list[TextLine], fields: dict[str, object], read: ReadLine
+) -> list[TextLine]:
+    """The validity row's band right of 有效期限, read as one line, when no box held a period: a
+    grey SPECIMEN across the dates (2009.12.08-2019.12P0ECIMEN) breaks the second one, and its
+    darkest print alone reads whole. Read as printed: an impossible period stays one."""
+    if fields.get("valid_date") is not None:
+        return []
+    label = CardLayout.of(lines, lb.BACK_LABELS).anchor(lb.VALIDITY)
+    if label is None:
+        return []
+    right = label.right + _VALIDITY_WIDTH * label.height
+    return _read_band(image, read, label.center_y, label.height, label.right, right, _validity_value)
+
+
 def rescued_address(
     image: np.ndarray,
     lines: list[TextLine],
@@ -237,7 +260,9 @@ def rescued_address(
         return []
     layout = CardLayout.of(lines, lb.FRONT_LABELS)
     label = layout.anchor(lb.ADDRESS)
-    if label is None or layout.right_of(label):
+    if label is None:
+        return _unlabelled_first_line(image, layout, read, card_size)
+    if layout.right_of(label):
         return []
     below = [v for v in layout.values if v.top >= label.center_y and v.left >= label.right - label.height]
     if not below:
@@ -254,6 +279,28 @@ def rescued_address(
     return _read_band(image, read, label.center_y, height, label.right, right, _address_value)
 
 
+def _unlabelled_first_line(
+    image: np.ndarray, layout: CardLayout, read: ReadLine, card_size: tuple[float, float] | None
+) -> list[TextLine]:
+    """The address's first line when it was lost with its 住址 label (a mark across both): the
+    row one address pitch above the first address line read, below the birthday, from the
+    label column on (the label's print is cut off at the province)."""
+    birth = next((v for v in layout.values if BIRTHDAY.search(v.text)), None)
+    if birth is None:
+        return []
+    below = [v for v in layout.values if v.top >= birth.bottom and best_number([v]) is None]
+    if not below:
+        return []
+    second = min(below, key=lambda v: v.top)
+    height = second.height
+    centre = second.center_y - _ADDRESS_PITCH * height
+    if centre - height / 2 < birth.bottom:
+        return []
+    left = (layout.anchor(lb.BIRTH) or birth).left - height * 0.5
+    right = PHOTO_BOX[0] * card_size[0] if card_size is not None else second.right + 4 * height
+    return _read_band(image, read, centre, height, left, right, _address_value)
+
+
 def rescued_address_end(
     image: np.ndarray, lines: list[TextLine], fields: dict[str, object], read: ReadLine
 ) -> list[TextLine]:
@@ -263,22 +310,10 @@ def rescued_address_end(
     address = str(fields.get("address") or "")
     if not address or address[-1] in _FINISHED_ADDRESS:
         return []
-    layout = CardLayout.of(without_specimen_marks(lines), lb.FRONT_LABELS)
-    label, number = layout.anchor(lb.ADDRESS), layout.anchor(lb.NUMBER)
-    if label is None or number is None:
+    found = _address_rows(lines)
+    if found is None:
         return []
-    column = label.left + label.height * 0.5
-    parts = [
-        v
-        for v in layout.values
-        if v.left >= column
-        and v.center_y >= label.top
-        and v.bottom <= number.top
-        and best_number([v]) is None
-    ]
-    address_rows = rows(parts)
-    if not address_rows:
-        return []
+    address_rows, number = found
     last = address_rows[-1]
     height = max(v.height for v in last)
     centres = [sum(v.center_y for v in row) / len(row) for row in address_rows]
@@ -289,19 +324,90 @@ def rescued_address_end(
         return []
     left = min(v.left for v in last) - height * 0.5
     right = max(v.right for row in address_rows for v in row)
-    found = _read_band(image, read, centre, height, left, right, _address_end_value)
+    found_end = _read_band(image, read, centre, height, left, right, _address_end_value)
     # The mark's letters as dark as the print (a screen re-shoot) read into the whole band; a
     # row of one or two characters (室, 12号) is clear of them at its start.
-    return found or _read_band(
+    return found_end or _read_band(
         image, read, centre, height, left, left + _SHORT_END_ROW * height, _address_end_value
     )
 
 
-def _address_end_value(band: TextLine) -> TextLine | None:
-    """The band when it reads as the end of an address: a few characters, no mark's letters,
-    finished the way an address is."""
+def rescued_address_row_end(
+    image: np.ndarray,
+    lines: list[TextLine],
+    fields: dict[str, object],
+    read: ReadLine,
+    *,
+    card_size: tuple[float, float] | None = None,
+) -> list[TextLine]:
+    """The address's last row read again out to the address column's end, when its boxes stop
+    well short of it: a mark slanting across the row (SPECIMEN over 1306室) splits the detector's
+    box, and what lies under the mark is lost with it (...231弄11号). Kept only when it reads as
+    the same row run on to a finished address."""
+    found = _address_rows(lines)
+    if found is None or fields.get("address") is None:
+        return []
+    address_rows, _ = found
+    last = address_rows[-1]
+    height = max(v.height for v in last)
+    end = max(v.right for v in last)
+    # The view is the card: the address column ends before the portrait.
+    right = PHOTO_BOX[0] * card_size[0] if card_size else max(v.right for row in address_rows for v in row)
+    if right - end < _ROW_END_ROOM * height:
+        return []
+    start = min(last, key=lambda v: v.left)
+    centre = sum(v.center_y for v in last) / len(last)
+    read_so_far = "".join(v.text for v in sorted(last, key=lambda v: v.left))
+    rows_above = "".join(v.text for row in address_rows[:-1] for v in row)
+
+    def run_on(band: TextLine) -> TextLine | None:
+        # Only what follows the boxes as read is taken, and only when the band read them the
+        # same: a reading that differs from them (楼 -> 接) is a worse one, not more of the row.
+        if not band.text.startswith(read_so_far) or _address_end_value(band, longest=len(band.text)) is None:
+            return None
+        tail = band.text[len(read_so_far) :]
+        # A band reaching into the row above (rows set tight) reads that row's end again.
+        if not tail or tail in rows_above:
+            return None
+        # Placed right after the boxes read: the band's share of a wide band may lie far right,
+        # and a wide gap would end the address row before it.
+        run = lb.sub_line(band, len(read_so_far), len(band.text))
+        top, bottom, right_edge = run.top, run.bottom, max(run.right, end + height)
+        return dataclasses.replace(
+            run, box=((end, top), (right_edge, top), (right_edge, bottom), (end, bottom))
+        )
+
+    # The row read again as it was (the usual short last row) needs no second, dark-print reading.
+    def differs(band: TextLine) -> bool:
+        return band.text != read_so_far
+
+    return _read_band(image, read, centre, height, start.left - height * 0.3, right, run_on, retry=differs)
+
+
+def _address_rows(lines: list[TextLine]) -> tuple[list[list[TextLine]], TextLine] | None:
+    """The address's rows (marks left out) between 住址 and the number's label, and that label."""
+    layout = CardLayout.of(without_specimen_marks(lines), lb.FRONT_LABELS)
+    label, number = layout.anchor(lb.ADDRESS), layout.anchor(lb.NUMBER)
+    if label is None or number is None:
+        return None
+    column = label.left + label.height * 0.5
+    parts = [
+        v
+        for v in layout.values
+        if v.left >= column
+        and v.center_y >= label.top
+        and v.bottom <= number.top
+        and best_number([v]) is None
+    ]
+    address_rows = rows(parts)
+    return (address_rows, number) if address_rows else None
+
+
+def _address_end_value(band: TextLine, *, longest: int = _LONGEST_END_ROW) -> TextLine | None:
+    """The band when it reads as the end of an address: no more than a row holds (or ``longest``
+    characters), no mark's letters, finished the way an address is."""
     text = band.text.strip()
-    if not text or len(text) > _LONGEST_END_ROW or any(c.isascii() and c.isalpha() for c in text):
+    if not text or len(text) > longest or any(c.isascii() and c.isalpha() for c in text):
         return None
     return band if text[-1] in _FINISHED_ADDRESS else None
 
@@ -348,6 +454,10 @@ def _number_value(band: TextLine) -> TextLine | None:
     return band if len(re.findall(r"[0-9Xx]", band.text)) >= NUMBER_LENGTH - 1 else None
 
 
+def _validity_value(band: TextLine) -> TextLine | None:
+    return band if holds_date_range(band.text) else None
+
+
 def _authority_value(band: TextLine) -> TextLine | None:
     """The band when it holds an authority's ending anywhere (what follows it, a stamp's edge,
     is the parser's to cut)."""
@@ -367,10 +477,12 @@ def _read_band(
     left: float,
     right: float,
     accept: Accept | None = None,
+    *,
+    retry: Callable[[TextLine], bool] | None = None,
 ) -> list[TextLine]:
     """The band read as one line: as captured (contrast stretched), then, when ``accept`` finds
-    no value in that reading, with only the darkest print kept. Without ``accept`` the first
-    reading is taken as it is."""
+    no value in that reading (and ``retry``, if given, finds the reading worth another), with
+    only the darkest print kept. Without ``accept`` the first reading is taken as it is."""
     rows, cols = image.shape[:2]
     top = max(0, round(centre - _BAND_HEIGHT * height / 2))
     bottom = min(rows, round(centre + _BAND_HEIGHT * height / 2))
@@ -387,7 +499,7 @@ def _read_band(
     if accept is None:
         return [line] if line is not None else []
     value = accept(line) if line is not None else None
-    if value is None:
+    if value is None and (retry is None or line is None or retry(line)):
         dark = read(cv2.cvtColor(dark_print(stretched), cv2.COLOR_GRAY2BGR), box)
         value = accept(dark) if dark is not None else None
     return [value] if value is not None else []

@@ -83,6 +83,9 @@ def test_an_unsure_stroke_before_the_name_is_dropped() -> None:
 def test_race_followed_by_watermark_text_and_garbled_race_label() -> None:
     lines = replaced(front_lines(number=NUMBER, address=ADDRESS), 5, line("汉样本", 375, 125))
     assert parse_front(lines)["race"] == "汉"
+    # A SPECIMEN across the box: its end is cut off as the mark's, a lone letter before stays.
+    lines = replaced(front_lines(race="裕固", number=NUMBER, address=ADDRESS), 5, line("P裕固IMEN", 375, 125))
+    assert parse_front(lines)["race"] == "裕固"
     garbled = [
         *front_lines(number=NUMBER, address=ADDRESS)[:2],
         line("作新男", 60, 125),
@@ -115,6 +118,12 @@ def test_an_unreadable_stroke_before_the_province_is_cut_off() -> None:
     at = next(i for i, box in enumerate(lines) if box.text == ADDRESS[0])
     lines = replaced(lines, at, line("亻" + ADDRESS[0], 123, 250, scores={0: 0.2}))
     assert parse_front(lines)["address"] == "".join(ADDRESS)
+    # A stroke read surely as a digit: no address starts with one before its province.
+    lines = replaced(lines, at, line("1" + ADDRESS[0], 123, 250))
+    assert parse_front(lines)["address"] == "".join(ADDRESS)
+    # But an address that names no province is left as read.
+    lines = replaced(lines, at, line("1中关村大街", 123, 250))
+    assert parse_front(lines)["address"].startswith("1中关村")
 
 
 def test_a_remnant_of_the_authority_label_is_cut_off_but_a_county_named_guan_stays() -> None:

@@ -9,10 +9,12 @@ from airflow_provider_faceid.local.engine.row_rescue import (
     dark_print,
     rescued_address,
     rescued_address_end,
+    rescued_address_row_end,
     rescued_authority,
     rescued_birthday,
     rescued_lines,
     rescued_number,
+    rescued_validity,
     with_bands,
 )
 from airflow_provider_faceid.local.engine.textline import Point, TextLine
@@ -170,6 +172,20 @@ def test_a_lost_first_address_line_is_read_right_of_its_label() -> None:
     assert parse_card(with_bands(lines, extra))["address"] == "".join(ADDRESS)
 
 
+def test_a_first_address_line_lost_with_its_label_is_read_above_the_second() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "住址", ADDRESS[0])
+    fields = parse_front(lines)
+    assert fields["address"] == ADDRESS[1]
+    text = "住址" + ADDRESS[0]
+    bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
+    extra = rescued_address(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+    (left, top), _, _, (_, bottom) = bands.boxes[0]
+    # One address pitch above the second line (y 288-318), below the birthday row (y 190-220),
+    # from the label column on.
+    assert left < 60 and 220 < top < 265 < bottom < 303
+    assert parse_card(with_bands(lines, extra))["address"] == "".join(ADDRESS)
+
+
 def test_no_address_band_is_read_when_the_address_starts_with_its_province() -> None:
     lines = front_lines(number=NUMBER, address=ADDRESS)
     bands = Bands("x", (1.0,), ("",))
@@ -253,10 +269,50 @@ def test_no_address_end_is_read_for_a_finished_address_or_a_band_that_is_none() 
     assert bands.boxes == []
     cut = front_lines(number=NUMBER, address=("北京市海淀区中关村大街", "27号院3号楼501"))
     # The band must end like an address, and hold no more than a short last row.
-    for text in ("第一", "27号院3号楼501室北京市海淀区", "SPECIMEN"):
+    for text in ("第一", "北京市海淀区中关村大街27号院3号楼501室", "SPECIMEN"):
         assert (
             rescued_address_end(
                 IMAGE, cut, parse_front(cut), Bands(text, (0.9,) * len(text), ("",) * len(text))
             )
             == []
         )
+
+
+def test_an_address_row_cut_short_under_a_mark_is_read_again_to_the_column_end() -> None:
+    cut = ("北京市海淀区中关村大街", "27号院3号")  # 楼501室 under a SPECIMEN slanting across the row
+    lines = front_lines(number=NUMBER, address=cut)
+    fields = parse_front(lines)
+    assert fields["address"] == "".join(cut)
+    bands = ScriptedBands("27号院3号SPECIMEN", ADDRESS[1])
+    extra = rescued_address_row_end(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+    assert len(bands.crops) == 2
+    assert parse_front(with_bands(lines, extra))["address"] == "".join(ADDRESS)
+
+
+def test_an_address_row_read_again_must_run_on_from_what_was_read() -> None:
+    cut = front_lines(number=NUMBER, address=("北京市海淀区中关村大街", "27号院3号"))
+    fields = parse_front(cut)
+    # Another row's text, the same row no further on, or read otherwise than its boxes (a worse
+    # reading of it, not more of it) adds nothing.
+    for text in ("中关村大街27号院", "27号院3号", "27号院8号楼501室"):
+        bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
+        assert rescued_address_row_end(IMAGE, cut, fields, bands, card_size=(856.0, 540.0)) == []
+    # A last row that reaches the column's end is not read again.
+    full = front_lines(number=NUMBER, address=("北京市海淀区中关村大街", "27号院3号楼501室海淀区北京"))
+    bands = Bands("x", (1.0,), ("",))
+    assert rescued_address_row_end(IMAGE, full, parse_front(full), bands, card_size=(600.0, 540.0)) == []
+    assert bands.boxes == []
+
+
+def test_a_validity_period_broken_by_a_mark_is_read_again_right_of_its_label() -> None:
+    lines = [line("签发机关", 200, 395), line("北京市公安局", 334, 395), line("有效期限", 200, 470)]
+    lines.append(line("2016.02.29-2036.02P9ECIMEN", 334, 470))
+    assert parse_back(lines)["valid_date"] is None
+    bands = ScriptedBands("2016.02.29-2036.02SPECIMEN", "2016.02.29-2036.02.29")
+    extra = rescued_validity(IMAGE, lines, parse_back(lines), bands)
+    assert len(bands.crops) == 2  # the band as captured, then its darkest print
+    assert parse_card(with_bands(lines, extra))["valid_date"] == "2016.02.29-2036.02.29"
+    # A period read is not read again, and a band without one adds nothing.
+    done = [*lines[:3], line("2016.02.29-2036.02.29", 334, 470)]
+    assert rescued_validity(IMAGE, done, parse_back(done), ScriptedBands()) == []
+    assert rescued_validity(IMAGE, lines, parse_back(lines), ScriptedBands("SPECIMEN", "2016.02")) == []
