@@ -166,7 +166,7 @@ class CardReader:
         address = functools.partial(rescued_address, card_size=view.card_size)
         address_row = functools.partial(rescued_address_row_end, card_size=view.card_size)
         rescues = (
-            (rescued_number, rescued_lines, rescued_birthday, address, address_row, rescued_address_end)
+            (rescued_number, rescued_birthday, rescued_lines, address, address_row, rescued_address_end)
             if fields["side"] == "front"
             else (rescued_authority, rescued_validity)
         )

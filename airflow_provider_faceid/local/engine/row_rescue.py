@@ -58,6 +58,8 @@ _BIRTHDAY_DIGITS = 5
 _ADDRESS_PITCH = 1.1
 # An address's first line, in line heights of its second: 11-13 characters a little wider than high.
 _ADDRESS_WIDTH = 16
+# 性别 and the gap after it, left of the value column, in line heights.
+_LABEL_WIDTH = 3.5
 # The longest group's name (柯尔克孜, 乌孜别克) plus slack, in line heights.
 _GROUP_WIDTH = 5
 # The number row right of 公民身份号码, in the label's line heights: its 18 characters are printed
@@ -101,7 +103,11 @@ def rescued_lines(
     layout = CardLayout.of(lines, lb.FRONT_LABELS)
     name = layout.anchor(lb.NAME)
     gender, race = layout.anchor(lb.GENDER), layout.anchor(lb.RACE)
-    birth = layout.anchor(lb.BIRTH) or next((v for v in layout.values if BIRTHDAY.search(v.text)), None)
+    birth = (
+        layout.anchor(lb.BIRTH)
+        or next((v for v in layout.values if BIRTHDAY.search(v.text)), None)
+        or _year_box(layout, fields)
+    )
     if birth is None:
         return []
     height = birth.height
@@ -112,6 +118,8 @@ def rescued_lines(
     right = max(birth.right, birthday.right) + 3 * height
     found: list[TextLine] = []
     row = gender or race
+    if name is None and row is None and None in (fields.get("gender"), fields.get("race")):
+        return _unlabelled_gender_row(image, layout, birth, fields, read, right)
     if fields.get("gender") is None:
         if gender is not None:
             # Label read, value not: the value alone, between the label and 民族.
@@ -145,6 +153,37 @@ def rescued_lines(
     return found
 
 
+def _unlabelled_gender_row(
+    image: np.ndarray,
+    layout: CardLayout,
+    birth: TextLine,
+    fields: dict[str, object],
+    read: ReadLine,
+    right: float,
+) -> list[TextLine]:
+    """The gender/group row when every label was lost (a washed-out screen re-shoot): one row
+    pitch above the birthday, the pitch taken from the birthday to the address's first line (the
+    card's rows are evenly spaced). Read once, label print and all: the gender is the band's last
+    男 or 女, the group what the band ends with."""
+    below = [v for v in layout.values if v.top >= birth.bottom and best_number([v]) is None]
+    if not below:
+        return []
+    pitch = min(below, key=lambda v: v.top).center_y - birth.center_y
+    height = birth.height
+    if pitch < _MIN_PITCH * height:
+        return []
+    left = birth.left - _LABEL_WIDTH * height
+    band = _read_band(image, read, birth.center_y - pitch, height, left, right)
+    if not band:
+        return []
+    found = []
+    if fields.get("gender") is None:
+        found += [v for v in (_gender_value(band[0]),) if v is not None]
+    if fields.get("race") is None:
+        found += [v for v in (_group_value(band[0]),) if v is not None]
+    return found
+
+
 def rescued_birthday(
     image: np.ndarray, lines: list[TextLine], fields: dict[str, object], read: ReadLine
 ) -> list[TextLine]:
@@ -175,14 +214,10 @@ def _year_row(
     """The birthday row read whole from its year, when the labels were lost with the 年月日 printed
     in their colour and the row's digits were found as pieces (1962 | 4, the day missed). The
     year the number encodes only locates the row: the date is what the band reads."""
-    number = str(fields.get("id_card_number") or "")
-    if not idnumber.is_valid(number):
+    box = _year_box(layout, fields)
+    if box is None:
         return []
-    year = number[6:10]
-    boxes = [v for v in layout.values if year in v.text and not idnumber.is_valid(v.text)]
-    if len(boxes) != 1:
-        return []
-    box = boxes[0]
+    year = str(fields["id_card_number"])[6:10]
     left = lb.char_left(box, box.text.index(year)) - box.height * 0.5
     right = left + _BIRTHDAY_WIDTH * box.height
     return _read_band(image, read, box.center_y, box.height, left, right, _birthday_value)
@@ -204,6 +239,16 @@ def rescued_number(
     height = label.height * _NUMBER_HEIGHT
     right = label.right + _NUMBER_WIDTH * label.height
     return _read_band(image, read, label.center_y, height, label.right, right, _number_value)
+
+
+def _year_box(layout: CardLayout, fields: dict[str, object]) -> TextLine | None:
+    """The one box holding the birth year a valid number encodes (the birthday row when the
+    labels and 年月日 were lost): it only locates the row."""
+    number = str(fields.get("id_card_number") or "")
+    if not idnumber.is_valid(number):
+        return None
+    boxes = [v for v in layout.values if number[6:10] in v.text and not idnumber.is_valid(v.text)]
+    return boxes[0] if len(boxes) == 1 else None
 
 
 def rescued_authority(

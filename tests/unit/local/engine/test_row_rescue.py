@@ -316,3 +316,19 @@ def test_a_validity_period_broken_by_a_mark_is_read_again_right_of_its_label() -
     done = [*lines[:3], line("2016.02.29-2036.02.29", 334, 470)]
     assert rescued_validity(IMAGE, done, parse_back(done), ScriptedBands()) == []
     assert rescued_validity(IMAGE, lines, parse_back(lines), ScriptedBands("SPECIMEN", "2016.02")) == []
+
+
+def test_a_gender_row_lost_with_every_label_is_read_one_pitch_above_the_birthday() -> None:
+    labels = ("姓名", "性别", "民族", "出生", "住址", "公民身份号码")
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), *labels, "男", "汉")
+    fields = parse_front(lines)
+    assert (fields["gender"], fields["race"], fields["name"]) == (None, None, None)
+    text = "性别男民族汉"  # label print and all: the band starts in the label column
+    bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
+    extra = rescued_lines(IMAGE, lines, fields, bands)
+    (left, top), _, _, (_, bottom) = bands.boxes[0]
+    # Birthday row centred at 205, the address's first line at 265: the band is centred at 145.
+    assert left < 60 and top < 140 < bottom < 205 - 15
+    found = parse_front(with_bands(lines, extra))
+    # With the row between them found, the name row above is known by the rows' order too.
+    assert (found["gender"], found["race"], found["name"]) == ("男", "汉", "张三")
