@@ -30,6 +30,8 @@ _ADDRESS_TAIL = re.compile(r"(?<=[号室])(?:[样本羊木术]+|[SPECIMNspecimn]
 # A line that is nothing but a scrap of a mark (PE, 羊本, 样): no field is two Latin letters or a
 # lone 样 or 本, and the parser would otherwise join the scrap to the value it stands beside.
 _MARK_SCRAP = re.compile(r"[样本][样本羊木]?|[羊木][本]")
+# What the recogniser reads 样 as when it reads only one side of it.
+_MARK_HALVES = frozenset("样羊木")
 _SHORTEST_LATIN_SCRAP = 2
 _LETTER_IN_DIGITS = re.compile(r"(?<=\d)[SPECIMNspecimn](?=\d)")
 # What is left beside a mark that cut a line: separators read between the mark and the value.
@@ -58,13 +60,15 @@ def without_specimen_marks(lines: Iterable[TextLine]) -> list[TextLine]:
 
 def _with_edge_scraps(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """On a card that carries a mark, a 样 that starts a line or a 本 that ends one is the edge of
-    a mark crossing it (样县新民乡..., 唐若芳本), as is a letter of SPECIMEN between digits: the mark
+    a mark crossing it (样县新民乡..., 唐若芳本, with its 样 read as a half: 黄波羊本), as is a letter of SPECIMEN between digits: the mark
     repeats over such cards, and a value with those is rarer than a mark's edge over it."""
     edges = []
     if len(text) > 1 and text[0] == "样" and not _covered(spans, 0):
         edges.append((0, 1))
     if len(text) > 1 and text[-1] == "本" and not _covered(spans, len(text) - 1):
-        edges.append((len(text) - 1, len(text)))
+        # With the 样 before it read as one of its halves (黄波羊本): the whole mark.
+        whole = len(text) > 2 and text[-2] in _MARK_HALVES and not _covered(spans, len(text) - 2)
+        edges.append((len(text) - 2 if whole else len(text) - 1, len(text)))
     # One letter of SPECIMEN between two digits (2巷10M3号): a house number has no such letter.
     edges += [
         (m.start(), m.end()) for m in _LETTER_IN_DIGITS.finditer(text) if not _covered(spans, m.start())
