@@ -71,6 +71,17 @@ class CardView:
         }[turns]
         return CardView(turned, self.to_source @ back, self.source_size, self.found_quad, self.fitted)
 
+    def scaled(self, factor: float) -> CardView:
+        """The view resized by ``factor``, mapping kept consistent: the detector finds rows at one
+        scale that it misses at another (a clean back whose two rows it saw at 0.75 and not at 1)."""
+        h, w = self.image.shape[:2]
+        size = (max(1, round(w * factor)), max(1, round(h * factor)))
+        interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
+        resized = cv2.resize(self.image, size, interpolation=interpolation)
+        # Maps a pixel of the resized image to the pixel of the current one.
+        back = np.diag([w / size[0], h / size[1], 1.0])
+        return CardView(resized, self.to_source @ back, self.source_size, self.found_quad, self.fitted)
+
     def to_source_normalized(self, points: np.ndarray) -> list[tuple[float, float]]:
         """Card-view pixel points -> source image coordinates as shares of its width/height."""
         mapped = cv2.perspectiveTransform(points.reshape(-1, 1, 2).astype(np.float64), self.to_source)

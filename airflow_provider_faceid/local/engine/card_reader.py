@@ -54,6 +54,11 @@ _MAJORITY = 0.5
 # A found quadrilateral covering this much of the frame is a card photographed on a background:
 # it is read before the frame. A smaller one (often the portrait box of a tight crop) only after.
 _PHOTO_OF_A_CARD = 0.3
+# The last view of an incomplete reading: the best view resized. Views with a side this long are
+# read at _SMALLER (cheaper, and the detector's boxes differ), smaller ones at _LARGER.
+_LARGE_VIEW = 800
+_SMALLER = 0.75
+_LARGER = 1.5
 # Fields never taken from another view than the one whose reading won (see _completed).
 _NOT_COMPLETED = frozenset({"side", "id_card_number"})
 
@@ -137,6 +142,12 @@ class CardReader:
         if not best.checks.complete and has_pale_red_marks(captured):
             deep = dataclasses.replace(best.view, image=without_pale_red_marks(captured))
             attempts.append(self._attempt(deep))
+            best = _best(attempts)
+        if not best.checks.complete:
+            # Last: the best view at another scale, where the detector may find the rows it missed
+            # (smaller when the view is large, larger when it is small).
+            factor = _SMALLER if max(best.view.image.shape[:2]) >= _LARGE_VIEW else _LARGER
+            attempts.append(self._attempt(best.view.scaled(factor)))
             best = _best(attempts)
         fields = _completed(best, attempts)
         if fields["side"] == "front":

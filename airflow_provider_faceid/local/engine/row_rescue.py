@@ -534,7 +534,16 @@ def _read_band(
     x0, x1 = max(0, round(left)), min(cols, round(right))
     if bottom - top < 4 or x1 - x0 < _MIN_BAND_WIDTH * height:
         return []
-    box: tuple[Point, Point, Point, Point] = ((x0, top), (x1, top), (x1, bottom), (x0, bottom))
+    # The line read is placed where the row is expected, one line height tall: the band's slack is
+    # for a slightly uneven pitch, and a band-tall box would make the row look taller than it is
+    # to whatever is placed from it next (a birthday band locating the gender row above it).
+    line_top, line_bottom = max(top, centre - height / 2), min(bottom, centre + height / 2)
+    box: tuple[Point, Point, Point, Point] = (
+        (x0, line_top),
+        (x1, line_top),
+        (x1, line_bottom),
+        (x0, line_bottom),
+    )
     # Stretched to full contrast in grey: a band holds no background to speak of, and the faint
     # value of a washed-out capture reads far more surely (男 0.30 -> 0.89 on a screen re-shoot).
     grey = cv2.cvtColor(image[top:bottom, x0:x1], cv2.COLOR_BGR2GRAY)

@@ -60,8 +60,9 @@ def without_specimen_marks(lines: Iterable[TextLine]) -> list[TextLine]:
 
 def _with_edge_scraps(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """On a card that carries a mark, a 样 that starts a line or a 本 that ends one is the edge of
-    a mark crossing it (样县新民乡..., 唐若芳本, with its 样 read as a half: 黄波羊本), as is a letter of SPECIMEN between digits: the mark
-    repeats over such cards, and a value with those is rarer than a mark's edge over it."""
+    a mark crossing it (样县新民乡..., 唐若芳本, with its 样 read as a half: 黄波羊本), as is a
+    letter of SPECIMEN between digits: the mark repeats over such cards, and a value with those
+    is rarer than a mark's edge over it."""
     edges = []
     if len(text) > 1 and text[0] == "样" and not _covered(spans, 0):
         edges.append((0, 1))

@@ -55,6 +55,17 @@ def test_rotations_keep_the_mapping_to_the_source() -> None:
     assert np.allclose(view.rotated(2).rotated(2).to_source, view.to_source)
 
 
+def test_a_scaled_view_keeps_the_mapping_to_the_source_and_stays_the_card() -> None:
+    view = card_view(photo_of_a_card())
+    expected = view.to_source_normalized(np.array([[100.0, 50.0], [CARD_WIDTH, CARD_HEIGHT]]))
+    for factor in (0.75, 1.5):
+        scaled = view.scaled(factor)
+        assert scaled.image.shape[:2] == (round(CARD_HEIGHT * factor), round(CARD_WIDTH * factor))
+        points = np.array([[100.0 * factor, 50.0 * factor], [CARD_WIDTH * factor, CARD_HEIGHT * factor]])
+        assert np.allclose(scaled.to_source_normalized(points), expected, atol=1e-3)
+        assert scaled.card_size == (CARD_WIDTH * factor, CARD_HEIGHT * factor)
+
+
 def test_a_tight_crop_is_the_card_itself() -> None:
     card = np.full((CARD_HEIGHT, CARD_WIDTH, 3), 235, np.uint8)
     view = card_view(card)

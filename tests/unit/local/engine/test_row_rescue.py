@@ -82,8 +82,8 @@ def test_a_missed_birthday_row_is_read_midway_between_the_gender_row_and_the_add
     bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
     extra = rescued_birthday(IMAGE, lines, parse_front(lines), bands)
     (left, top), (right, _), _, (_, bottom) = bands.boxes[0]
-    # Rows at y 125 (gender) and 250 (address): the band is centred on 187.5.
-    assert top < 187.5 < bottom and bottom - top < 125 / 2
+    # Rows centred at y 140 (gender) and 265 (address): the band is centred on 202.5.
+    assert top < 202.5 < bottom and bottom - top < 125 / 2
     assert left < 60 and right <= 150 + len(ADDRESS[0]) * CHAR_WIDTH  # no further than the address
     assert parse_front([*lines, *extra])["birthday"] == {"year": "1989", "month": "4", "day": "3"}
 
