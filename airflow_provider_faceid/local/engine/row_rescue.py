@@ -263,7 +263,11 @@ def rescued_authority(
     if label is not None:
         # Long authorities (新疆维吾尔自治区巴音郭楞蒙古自治州公安局) fill the row to the card's edge.
         right = label.right + _AUTHORITY_WIDTH * label.height
-        return _read_band(image, read, label.center_y, label.height, label.right, right, _authority_value)
+        # Half a character of slack on the left: a label cut from a box it shared with the value
+        # ends where the characters' share puts it, which may be past the value's first stroke
+        # (the label's own end read into the band is cut off by the parser as a label remnant).
+        left = label.right - label.height * 0.5
+        return _read_band(image, read, label.center_y, label.height, left, right, _authority_value)
     validity = layout.anchor(lb.VALIDITY)
     if validity is None:
         return []

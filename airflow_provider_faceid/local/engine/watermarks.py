@@ -59,13 +59,17 @@ def without_specimen_marks(lines: Iterable[TextLine]) -> list[TextLine]:
 
 
 def _with_edge_scraps(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """On a card that carries a mark, a 样 that starts a line or a 本 that ends one is the edge of
+    """On a card that carries a mark, a 样 that starts or ends a line or a 本 that ends one is the edge of
     a mark crossing it (样县新民乡..., 唐若芳本, with its 样 read as a half: 黄波羊本), as is a
     letter of SPECIMEN between digits: the mark repeats over such cards, and a value with those
     is rarer than a mark's edge over it."""
     edges = []
     if len(text) > 1 and text[0] == "样" and not _covered(spans, 0):
         edges.append((0, 1))
+    # A 样 that ends a line is the mark's start, its 本 outside the box (...兴隆乡样). Not so a
+    # leading 本: 本溪 is a city.
+    if len(text) > 1 and text[-1] == "样" and not _covered(spans, len(text) - 1):
+        edges.append((len(text) - 1, len(text)))
     if len(text) > 1 and text[-1] == "本" and not _covered(spans, len(text) - 1):
         # With the 样 before it read as one of its halves (黄波羊本): the whole mark.
         whole = len(text) > 2 and text[-2] in _MARK_HALVES and not _covered(spans, len(text) - 2)

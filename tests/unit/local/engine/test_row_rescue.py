@@ -113,7 +113,8 @@ def test_a_missed_authority_is_read_right_of_its_label_in_place_of_its_broken_bo
     bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
     extra = rescued_authority(IMAGE, lines, parse_back(lines), bands)
     (left, top), _, _, (_, bottom) = bands.boxes[0]
-    assert left == 200 + 4 * CHAR_WIDTH and top < 395 + 15 < bottom < 470
+    # From half a character before the label's end (its estimate may overshoot the value's start).
+    assert left == round(200 + 4 * CHAR_WIDTH - 30 / 2) and top < 395 + 15 < bottom < 470
     assert parse_back(lines)["issued_by"] == "北京市公安"
     # What the band read replaces the box it covers.
     assert parse_card(with_bands(lines, extra))["issued_by"] == text

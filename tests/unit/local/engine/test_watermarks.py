@@ -77,6 +77,9 @@ def test_on_a_marked_card_a_leading_yang_or_trailing_ben_is_the_edge_of_a_mark()
     assert texts(edges) == ["唐若芳本", "样县新民乡大坝村四组127号"]
     # 样 read as one of its halves before the 本: the whole mark goes.
     assert texts([line("样本", 500, 300), line("黄波羊本", 150, 60)]) == ["黄波"]
+    assert texts([line("样本", 500, 300), line("陕西省安康市旬阳县兴隆乡样", 150, 250)]) == [
+        "陕西省安康市旬阳县兴隆乡"
+    ]
     assert texts([line("SPECIMEN", 500, 300), line("本溪市明山区", 150, 260)]) == ["本溪市明山区"]
     assert texts([line("样本", 500, 300), line("太平社区2巷10M3号", 150, 260)]) == ["太平社区2巷10", "3号"]
     assert texts([line("太平社区2巷10M3号", 150, 260)]) == ["太平社区2巷10M3号"]
