@@ -21,7 +21,14 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from airflow_provider_faceid.local.engine import labels as lb
+from airflow_provider_faceid.local.engine.address_rescue import (
+    rescued_address,
+    rescued_address_end,
+    rescued_address_row_end,
+)
 from airflow_provider_faceid.local.engine.answer_checks import AnswerChecks, check_answer
+from airflow_provider_faceid.local.engine.back_rescue import rescued_authority, rescued_validity
+from airflow_provider_faceid.local.engine.bands import with_bands
 from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX, CardView, frame_view, quad_view
 from airflow_provider_faceid.local.engine.ink import (
     has_pale_red_marks,
@@ -32,17 +39,7 @@ from airflow_provider_faceid.local.engine.layout import CardLayout
 from airflow_provider_faceid.local.engine.legality import legality as legality_of
 from airflow_provider_faceid.local.engine.parser import parse_card
 from airflow_provider_faceid.local.engine.recognizer import DEFAULT_RECOGNIZER, Recognition, Recognizer
-from airflow_provider_faceid.local.engine.row_rescue import (
-    rescued_address,
-    rescued_address_end,
-    rescued_address_row_end,
-    rescued_authority,
-    rescued_birthday,
-    rescued_lines,
-    rescued_number,
-    rescued_validity,
-    with_bands,
-)
+from airflow_provider_faceid.local.engine.row_rescue import rescued_birthday, rescued_lines, rescued_number
 from airflow_provider_faceid.local.engine.text_fit import text_fitted_view
 from airflow_provider_faceid.local.engine.textline import TextLine
 

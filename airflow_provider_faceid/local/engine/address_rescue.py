@@ -1,0 +1,218 @@
+"""Read the parts of a front's address the detector missed: its first line (right of 住址, or
+lost with the label), the rest of a last row a mark cut short, a last row a mark took into its
+own box. Each is a band (:mod:`bands`) placed by the address rows that were read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from airflow_provider_faceid.local.engine import labels as lb
+from airflow_provider_faceid.local.engine.bands import MIN_PITCH, ReadLine, read_band
+from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX
+from airflow_provider_faceid.local.engine.front_fields import (
+    ADDRESS_ENDINGS,
+    BIRTHDAY,
+    province_start,
+)
+from airflow_provider_faceid.local.engine.layout import CardLayout, rows
+from airflow_provider_faceid.local.engine.number_reading import best_number
+from airflow_provider_faceid.local.engine.place_names import province_names
+from airflow_provider_faceid.local.engine.textline import TextLine
+from airflow_provider_faceid.local.engine.watermarks import without_specimen_marks
+
+# Address lines are this many line heights apart (1.05-1.15 on the cards measured).
+_ADDRESS_PITCH = 1.1
+
+# An address's first line, in line heights of its second: 11-13 characters a little wider than high.
+_ADDRESS_WIDTH = 16
+
+# How a finished address ends (a digit may end a room number whose 室 went onto a row of its own).
+_FINISHED_ADDRESS = frozenset(ADDRESS_ENDINGS - set("0123456789"))
+
+# An address row holds at most this many characters (12-13 on the cards measured, plus slack).
+_LONGEST_END_ROW = 16
+
+# A last address row ending this many line heights short of the column may go on under a mark.
+_ROW_END_ROOM = 2
+
+# The start of such a row, in line heights: 室 or 12号 and the slack before them.
+_SHORT_END_ROW = 3.5
+
+
+def rescued_address(
+    image: np.ndarray,
+    lines: list[TextLine],
+    fields: dict[str, object],
+    read: ReadLine,
+    *,
+    card_size: tuple[float, float] | None = None,
+) -> list[TextLine]:
+    """The address's first line read as a band right of 住址, when the address read does not
+    start with a province and nothing on the label's row was read: a mark across the end of
+    that line can hide the whole line from the detector, and the address then starts on its
+    second line (进社区8巷189号)."""
+    if str(fields.get("address") or "").startswith(province_names()):
+        return []
+    layout = CardLayout.of(lines, lb.FRONT_LABELS)
+    label = layout.anchor(lb.ADDRESS)
+    if label is None:
+        return _unlabelled_first_line(image, layout, read, card_size)
+    if layout.right_of(label):
+        return []
+    below = [v for v in layout.values if v.top >= label.center_y and v.left >= label.right - label.height]
+    if not below:
+        return []
+    second = min(below, key=lambda v: v.top)
+    height = second.height
+    if second.center_y - label.center_y > 2 * MIN_PITCH * height:
+        return []
+    if card_size is not None:
+        # The view is the card: its first line ends before the portrait.
+        right = PHOTO_BOX[0] * card_size[0]
+    else:
+        right = max(second.right, label.right + _ADDRESS_WIDTH * height)
+    return read_band(image, read, label.center_y, height, label.right, right, _address_value)
+
+
+def _unlabelled_first_line(
+    image: np.ndarray, layout: CardLayout, read: ReadLine, card_size: tuple[float, float] | None
+) -> list[TextLine]:
+    """The address's first line when it was lost with its 住址 label (a mark across both): the
+    row one address pitch above the first address line read, below the birthday, from the
+    label column on (the label's print is cut off at the province)."""
+    birth = next((v for v in layout.values if BIRTHDAY.search(v.text)), None)
+    if birth is None:
+        return []
+    below = [v for v in layout.values if v.top >= birth.bottom and best_number([v]) is None]
+    if not below:
+        return []
+    second = min(below, key=lambda v: v.top)
+    height = second.height
+    centre = second.center_y - _ADDRESS_PITCH * height
+    if centre - height / 2 < birth.bottom:
+        return []
+    left = (layout.anchor(lb.BIRTH) or birth).left - height * 0.5
+    right = PHOTO_BOX[0] * card_size[0] if card_size is not None else second.right + 4 * height
+    return read_band(image, read, centre, height, left, right, _address_value)
+
+
+def rescued_address_end(
+    image: np.ndarray, lines: list[TextLine], fields: dict[str, object], read: ReadLine
+) -> list[TextLine]:
+    """The row below the address's last, read as a band, when the address stops short of how an
+    address ends (...1幢2205, ...5门1): a grey SPECIMEN slanting across a short last row (室,
+    301号) takes the row into the mark's own box, which is dropped with the mark."""
+    address = str(fields.get("address") or "")
+    if not address or address[-1] in _FINISHED_ADDRESS:
+        return []
+    found = _address_rows(lines)
+    if found is None:
+        return []
+    address_rows, number = found
+    last = address_rows[-1]
+    height = max(v.height for v in last)
+    centres = [sum(v.center_y for v in row) / len(row) for row in address_rows]
+    # Address rows are set closer than the card's other rows: about one line height apart.
+    pitch = centres[-1] - centres[-2] if len(centres) > 1 else height
+    centre = centres[-1] + pitch
+    if centre + height / 2 > number.top:
+        return []
+    left = min(v.left for v in last) - height * 0.5
+    right = max(v.right for row in address_rows for v in row)
+    found_end = read_band(image, read, centre, height, left, right, _address_end_value)
+    # The mark's letters as dark as the print (a screen re-shoot) read into the whole band; a
+    # row of one or two characters (室, 12号) is clear of them at its start.
+    return found_end or read_band(
+        image, read, centre, height, left, left + _SHORT_END_ROW * height, _address_end_value
+    )
+
+
+def rescued_address_row_end(
+    image: np.ndarray,
+    lines: list[TextLine],
+    fields: dict[str, object],
+    read: ReadLine,
+    *,
+    card_size: tuple[float, float] | None = None,
+) -> list[TextLine]:
+    """The address's last row read again out to the address column's end, when its boxes stop
+    well short of it: a mark slanting across the row (SPECIMEN over 1306室) splits the detector's
+    box, and what lies under the mark is lost with it (...231弄11号). Kept only when it reads as
+    the same row run on to a finished address."""
+    found = _address_rows(lines)
+    if found is None or fields.get("address") is None:
+        return []
+    address_rows, _ = found
+    last = address_rows[-1]
+    height = max(v.height for v in last)
+    end = max(v.right for v in last)
+    # The view is the card: the address column ends before the portrait.
+    right = PHOTO_BOX[0] * card_size[0] if card_size else max(v.right for row in address_rows for v in row)
+    if right - end < _ROW_END_ROOM * height:
+        return []
+    start = min(last, key=lambda v: v.left)
+    centre = sum(v.center_y for v in last) / len(last)
+    read_so_far = "".join(v.text for v in sorted(last, key=lambda v: v.left))
+    rows_above = "".join(v.text for row in address_rows[:-1] for v in row)
+
+    def run_on(band: TextLine) -> TextLine | None:
+        # Only what follows the boxes as read is taken, and only when the band read them the
+        # same: a reading that differs from them (楼 -> 接) is a worse one, not more of the row.
+        if not band.text.startswith(read_so_far) or _address_end_value(band, longest=len(band.text)) is None:
+            return None
+        tail = band.text[len(read_so_far) :]
+        # A band reaching into the row above (rows set tight) reads that row's end again.
+        if not tail or tail in rows_above:
+            return None
+        # Placed right after the boxes read: the band's share of a wide band may lie far right,
+        # and a wide gap would end the address row before it.
+        run = lb.sub_line(band, len(read_so_far), len(band.text))
+        top, bottom, right_edge = run.top, run.bottom, max(run.right, end + height)
+        return dataclasses.replace(
+            run, box=((end, top), (right_edge, top), (right_edge, bottom), (end, bottom))
+        )
+
+    # The row read again as it was (the usual short last row) needs no second, dark-print reading.
+    def differs(band: TextLine) -> bool:
+        return band.text != read_so_far
+
+    return read_band(image, read, centre, height, start.left - height * 0.3, right, run_on, retry=differs)
+
+
+def _address_rows(lines: list[TextLine]) -> tuple[list[list[TextLine]], TextLine] | None:
+    """The address's rows (marks left out) between 住址 and the number's label, and that label."""
+    layout = CardLayout.of(without_specimen_marks(lines), lb.FRONT_LABELS)
+    label, number = layout.anchor(lb.ADDRESS), layout.anchor(lb.NUMBER)
+    if label is None or number is None:
+        return None
+    column = label.left + label.height * 0.5
+    parts = [
+        v
+        for v in layout.values
+        if v.left >= column
+        and v.center_y >= label.top
+        and v.bottom <= number.top
+        and best_number([v]) is None
+    ]
+    address_rows = rows(parts)
+    return (address_rows, number) if address_rows else None
+
+
+def _address_end_value(band: TextLine, *, longest: int = _LONGEST_END_ROW) -> TextLine | None:
+    """The band when it reads as the end of an address: no more than a row holds (or ``longest``
+    characters), no mark's letters, finished the way an address is."""
+    text = band.text.strip()
+    if not text or len(text) > longest or any(c.isascii() and c.isalpha() for c in text):
+        return None
+    return band if text[-1] in _FINISHED_ADDRESS else None
+
+
+def _address_value(band: TextLine) -> TextLine | None:
+    """The band from its province on (label print before it is cut off), if it names one."""
+    start = province_start(band.text)
+    if start is None:
+        return None
+    return lb.sub_line(band, start, len(band.text)) if start else band

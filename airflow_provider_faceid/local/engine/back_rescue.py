@@ -1,0 +1,76 @@
+"""Read a back's row the detector missed: the authority right of 签发机关 (or above 有效期限 when
+the label went with it) and the validity period right of 有效期限, as bands (:mod:`bands`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from airflow_provider_faceid.local.engine import labels as lb
+from airflow_provider_faceid.local.engine.back_fields import AUTHORITY_SUFFIXES, holds_date_range
+from airflow_provider_faceid.local.engine.bands import ReadLine, read_band
+from airflow_provider_faceid.local.engine.layout import CardLayout
+from airflow_provider_faceid.local.engine.textline import TextLine
+
+# The widest validity period (2016.02.29-2036.02.29: 21 characters, the digits half as wide as high)
+# plus slack, in line heights.
+_VALIDITY_WIDTH = 16
+
+# The widest authority row, in line heights.
+_AUTHORITY_WIDTH = 22
+
+# 签发机关 and 有效期限 rows are this many line heights apart (1.9-2.1 on the cards measured; the
+# band's 1.4 heights cover the rest).
+_BACK_PITCH = 2.0
+
+
+def rescued_authority(
+    image: np.ndarray, lines: list[TextLine], fields: dict[str, object], read: ReadLine
+) -> list[TextLine]:
+    """The authority row's band right of 签发机关, read as one line, when no box held an
+    authority that ends like one: a mark slanting across the row can hide it from the detector."""
+    if str(fields.get("issued_by") or "").endswith(AUTHORITY_SUFFIXES):
+        return []
+    layout = CardLayout.of(lines, lb.BACK_LABELS)
+    label = layout.anchor(lb.ISSUER)
+    if label is not None:
+        # Long authorities (新疆维吾尔自治区巴音郭楞蒙古自治州公安局) fill the row to the card's edge.
+        right = label.right + _AUTHORITY_WIDTH * label.height
+        # Half a character of slack on the left: a label cut from a box it shared with the value
+        # ends where the characters' share puts it, which may be past the value's first stroke
+        # (the label's own end read into the band is cut off by the parser as a label remnant).
+        left = label.right - label.height * 0.5
+        return read_band(image, read, label.center_y, label.height, left, right, _authority_value)
+    validity = layout.anchor(lb.VALIDITY)
+    if validity is None:
+        return []
+    # The label went with the row (a mark slanting across both): the row above 有效期限, label
+    # and all, at the pitch of the card's two bottom rows.
+    centre = validity.center_y - _BACK_PITCH * validity.height
+    right = validity.left + _AUTHORITY_WIDTH * validity.height
+    return read_band(image, read, centre, validity.height, validity.left, right, _authority_value)
+
+
+def rescued_validity(
+    image: np.ndarray, lines: list[TextLine], fields: dict[str, object], read: ReadLine
+) -> list[TextLine]:
+    """The validity row's band right of 有效期限, read as one line, when no box held a period: a
+    grey SPECIMEN across the dates (2009.12.08-2019.12P0ECIMEN) breaks the second one, and its
+    darkest print alone reads whole. Read as printed: an impossible period stays one."""
+    if fields.get("valid_date") is not None:
+        return []
+    label = CardLayout.of(lines, lb.BACK_LABELS).anchor(lb.VALIDITY)
+    if label is None:
+        return []
+    right = label.right + _VALIDITY_WIDTH * label.height
+    return read_band(image, read, label.center_y, label.height, label.right, right, _validity_value)
+
+
+def _authority_value(band: TextLine) -> TextLine | None:
+    """The band when it holds an authority's ending anywhere (what follows it, a stamp's edge,
+    is the parser's to cut)."""
+    return band if any(suffix in band.text for suffix in AUTHORITY_SUFFIXES) else None
+
+
+def _validity_value(band: TextLine) -> TextLine | None:
+    return band if holds_date_range(band.text) else None

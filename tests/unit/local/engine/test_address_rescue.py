@@ -1,0 +1,99 @@
+"""Bands of a front's address parts the detector missed: first line, a row's end, a last row."""
+
+from __future__ import annotations
+
+from airflow_provider_faceid.local.engine.address_rescue import (
+    rescued_address,
+    rescued_address_end,
+    rescued_address_row_end,
+)
+from airflow_provider_faceid.local.engine.bands import with_bands
+from airflow_provider_faceid.local.engine.parser import parse_card, parse_front
+from tests.unit.local.bands import ADDRESS, IMAGE, NUMBER, Bands, ScriptedBands, without
+from tests.unit.local.lines import CHAR_WIDTH, front_lines
+
+
+def test_a_lost_first_address_line_is_read_right_of_its_label() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), ADDRESS[0])
+    fields = parse_front(lines)
+    assert fields["address"] == ADDRESS[1]
+    bands = Bands(ADDRESS[0] + "样本", (0.9,) * 13, ("",) * 13)
+    extra = rescued_address(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+    (left, top), (right, _), _, (_, bottom) = bands.boxes[0]
+    # The 住址 row (y 250-280), from the label's end to the portrait's left edge.
+    assert left == 60 + 2 * CHAR_WIDTH and right == round(0.654 * 856) and top < 265 < bottom < 288
+    assert parse_card(with_bands(lines, extra))["address"] == "".join(ADDRESS)
+
+
+def test_a_first_address_line_lost_with_its_label_is_read_above_the_second() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "住址", ADDRESS[0])
+    fields = parse_front(lines)
+    assert fields["address"] == ADDRESS[1]
+    text = "住址" + ADDRESS[0]
+    bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
+    extra = rescued_address(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+    (left, top), _, _, (_, bottom) = bands.boxes[0]
+    # One address pitch above the second line (y 288-318), below the birthday row (y 190-220),
+    # from the label column on.
+    assert left < 60 and 220 < top < 265 < bottom < 303
+    assert parse_card(with_bands(lines, extra))["address"] == "".join(ADDRESS)
+
+
+def test_no_address_band_is_read_when_the_address_starts_with_its_province() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    bands = Bands("x", (1.0,), ("",))
+    assert rescued_address(IMAGE, lines, parse_front(lines), bands) == []
+    assert bands.boxes == []
+
+
+def test_an_address_stopping_on_a_digit_reads_the_row_below_for_its_end() -> None:
+    cut = ("北京市海淀区中关村大街", "27号院3号楼501")  # 室 went onto a third row, under a mark
+    lines = front_lines(number=NUMBER, address=cut)
+    fields = parse_front(lines)
+    assert fields["address"] == "".join(cut)
+    bands = ScriptedBands("SPECIMEN", "CIMEN", "室")  # the whole band, its dark print, its start
+    extra = rescued_address_end(IMAGE, lines, fields, bands)
+    assert len(bands.crops) == 3
+    assert parse_front(with_bands(lines, extra))["address"] == "".join(ADDRESS)
+
+
+def test_no_address_end_is_read_for_a_finished_address_or_a_band_that_is_none() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    bands = Bands("x", (1.0,), ("",))
+    assert rescued_address_end(IMAGE, lines, parse_front(lines), bands) == []
+    assert bands.boxes == []
+    cut = front_lines(number=NUMBER, address=("北京市海淀区中关村大街", "27号院3号楼501"))
+    # The band must end like an address, and hold no more than a short last row.
+    for text in ("第一", "北京市海淀区中关村大街27号院3号楼501室", "SPECIMEN"):
+        assert (
+            rescued_address_end(
+                IMAGE, cut, parse_front(cut), Bands(text, (0.9,) * len(text), ("",) * len(text))
+            )
+            == []
+        )
+
+
+def test_an_address_row_cut_short_under_a_mark_is_read_again_to_the_column_end() -> None:
+    cut = ("北京市海淀区中关村大街", "27号院3号")  # 楼501室 under a SPECIMEN slanting across the row
+    lines = front_lines(number=NUMBER, address=cut)
+    fields = parse_front(lines)
+    assert fields["address"] == "".join(cut)
+    bands = ScriptedBands("27号院3号SPECIMEN", ADDRESS[1])
+    extra = rescued_address_row_end(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+    assert len(bands.crops) == 2
+    assert parse_front(with_bands(lines, extra))["address"] == "".join(ADDRESS)
+
+
+def test_an_address_row_read_again_must_run_on_from_what_was_read() -> None:
+    cut = front_lines(number=NUMBER, address=("北京市海淀区中关村大街", "27号院3号"))
+    fields = parse_front(cut)
+    # Another row's text, the same row no further on, or read otherwise than its boxes (a worse
+    # reading of it, not more of it) adds nothing.
+    for text in ("中关村大街27号院", "27号院3号", "27号院8号楼501室"):
+        bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
+        assert rescued_address_row_end(IMAGE, cut, fields, bands, card_size=(856.0, 540.0)) == []
+    # A last row that reaches the column's end is not read again.
+    full = front_lines(number=NUMBER, address=("北京市海淀区中关村大街", "27号院3号楼501室海淀区北京"))
+    bands = Bands("x", (1.0,), ("",))
+    assert rescued_address_row_end(IMAGE, full, parse_front(full), bands, card_size=(600.0, 540.0)) == []
+    assert bands.boxes == []

@@ -1,0 +1,48 @@
+"""Bands of a back's missed rows: the authority and the validity period."""
+
+from __future__ import annotations
+
+from airflow_provider_faceid.local.engine.back_rescue import rescued_authority, rescued_validity
+from airflow_provider_faceid.local.engine.bands import with_bands
+from airflow_provider_faceid.local.engine.parser import parse_back, parse_card
+from tests.unit.local.bands import IMAGE, Bands, ScriptedBands
+from tests.unit.local.lines import CHAR_WIDTH, line
+
+
+def test_a_missed_authority_is_read_right_of_its_label_in_place_of_its_broken_boxes() -> None:
+    lines = [line("签发机关", 200, 395), line("北京市公安", 334, 395), line("有效期限", 200, 470)]
+    lines.append(line("2016.02.29-2036.02.29", 334, 470))
+    text = "北京市公安局海淀分局"
+    bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
+    extra = rescued_authority(IMAGE, lines, parse_back(lines), bands)
+    (left, top), _, _, (_, bottom) = bands.boxes[0]
+    # From half a character before the label's end (its estimate may overshoot the value's start).
+    assert left == round(200 + 4 * CHAR_WIDTH - 30 / 2) and top < 395 + 15 < bottom < 470
+    assert parse_back(lines)["issued_by"] == "北京市公安"
+    # What the band read replaces the box it covers.
+    assert parse_card(with_bands(lines, extra))["issued_by"] == text
+
+
+def test_an_authority_row_lost_with_its_label_is_read_above_the_validity_row() -> None:
+    lines = [line("有效期限", 200, 470), line("2016.02.29-2036.02.29", 334, 470)]
+    assert parse_back(lines)["issued_by"] is None
+    text = "签发机关北京市公安局海淀分局ME"
+    bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
+    extra = rescued_authority(IMAGE, lines, parse_back(lines), bands)
+    (_, top), _, _, (_, bottom) = bands.boxes[0]
+    assert top < 470 + 15 - 2 * 30 < bottom < 470
+    assert parse_card(with_bands(lines, extra))["issued_by"] == "北京市公安局海淀分局"
+
+
+def test_a_validity_period_broken_by_a_mark_is_read_again_right_of_its_label() -> None:
+    lines = [line("签发机关", 200, 395), line("北京市公安局", 334, 395), line("有效期限", 200, 470)]
+    lines.append(line("2016.02.29-2036.02P9ECIMEN", 334, 470))
+    assert parse_back(lines)["valid_date"] is None
+    bands = ScriptedBands("2016.02.29-2036.02SPECIMEN", "2016.02.29-2036.02.29")
+    extra = rescued_validity(IMAGE, lines, parse_back(lines), bands)
+    assert len(bands.crops) == 2  # the band as captured, then its darkest print
+    assert parse_card(with_bands(lines, extra))["valid_date"] == "2016.02.29-2036.02.29"
+    # A period read is not read again, and a band without one adds nothing.
+    done = [*lines[:3], line("2016.02.29-2036.02.29", 334, 470)]
+    assert rescued_validity(IMAGE, done, parse_back(done), ScriptedBands()) == []
+    assert rescued_validity(IMAGE, lines, parse_back(lines), ScriptedBands("SPECIMEN", "2016.02")) == []
