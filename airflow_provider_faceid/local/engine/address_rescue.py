@@ -69,11 +69,7 @@ def rescued_address(
     height = second.height
     if second.center_y - label.center_y > 2 * MIN_PITCH * height:
         return []
-    if card_size is not None:
-        # The view is the card: its first line ends before the portrait.
-        right = PHOTO_BOX[0] * card_size[0]
-    else:
-        right = max(second.right, label.right + _ADDRESS_WIDTH * height)
+    right = _column_right(card_size, otherwise=max(second.right, label.right + _ADDRESS_WIDTH * height))
     return read_band(image, read, label.center_y, height, label.right, right, _address_value)
 
 
@@ -95,7 +91,7 @@ def _unlabelled_first_line(
     if centre - height / 2 < birth.bottom:
         return []
     left = (layout.anchor(lb.BIRTH) or birth).left - height * 0.5
-    right = PHOTO_BOX[0] * card_size[0] if card_size is not None else second.right + 4 * height
+    right = _column_right(card_size, otherwise=second.right + 4 * height)
     return read_band(image, read, centre, height, left, right, _address_value)
 
 
@@ -149,8 +145,7 @@ def rescued_address_row_end(
     last = address_rows[-1]
     height = max(v.height for v in last)
     end = max(v.right for v in last)
-    # The view is the card: the address column ends before the portrait.
-    right = PHOTO_BOX[0] * card_size[0] if card_size else max(v.right for row in address_rows for v in row)
+    right = _column_right(card_size, otherwise=max(v.right for row in address_rows for v in row))
     if right - end < _ROW_END_ROOM * height:
         return []
     start = min(last, key=lambda v: v.left)
@@ -180,6 +175,12 @@ def rescued_address_row_end(
         return band.text != read_so_far
 
     return read_band(image, read, centre, height, start.left - height * 0.3, right, run_on, retry=differs)
+
+
+def _column_right(card_size: tuple[float, float] | None, *, otherwise: float) -> float:
+    """Where the address column ends: before the portrait when the view is the card, else at
+    ``otherwise`` (a guess from the rows read)."""
+    return PHOTO_BOX[0] * card_size[0] if card_size is not None else otherwise
 
 
 def _address_rows(lines: list[TextLine]) -> tuple[list[list[TextLine]], TextLine] | None:

@@ -32,9 +32,7 @@ _MIN_BAND_WIDTH = 2
 # sits about halfway; anti-aliased edges of the print stay (0.3-0.5 read the same on the marks
 # tried).
 _INK_PERCENTILE = 1
-
 _PAPER_PERCENTILE = 90
-
 _DARK_SHARE = 0.4
 
 

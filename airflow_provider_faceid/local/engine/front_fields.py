@@ -394,10 +394,10 @@ def _without_label_remnant(address: str | None) -> str | None:
         return address[address.index("址") + 1 :] or None
     # An unsure stroke of the label read before the province (*新疆...): starred, and no part of it;
     # or a stroke read as a digit or a letter (1贵州省...): a card's address starts with its province.
-    provinces = place_names.province_names()
-    stripped = _NOT_CJK_LEAD.sub("", address.lstrip("*")) if address else address
-    if address and stripped != address and stripped and stripped.startswith(provinces):
-        return stripped
+    if address:
+        stripped = _NOT_CJK_LEAD.sub("", address.lstrip("*"))
+        if stripped != address and stripped.startswith(place_names.province_names()):
+            return stripped
     return address
 
 
