@@ -6,6 +6,7 @@ own box. Each is a band (:mod:`bands`) placed by the address rows that were read
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 
@@ -40,6 +41,10 @@ _ROW_END_ROOM = 2
 
 # The start of such a row, in line heights: 室 or 12号 and the slack before them.
 _SHORT_END_ROW = 3.5
+
+# What an address row prints: a box without a character or a digit (yo: the edge of a SPECIMEN
+# over a lone 号) is not one, and taken for the last row it hides the row it stands in.
+_ADDRESS_PRINT = re.compile(r"[\u4e00-\u9fff0-9]")
 
 
 def rescued_address(
@@ -197,6 +202,7 @@ def _address_rows(lines: list[TextLine]) -> tuple[list[list[TextLine]], TextLine
         and v.center_y >= label.top
         and v.bottom <= number.top
         and best_number([v]) is None
+        and _ADDRESS_PRINT.search(v.text)
     ]
     address_rows = rows(parts)
     return (address_rows, number) if address_rows else None

@@ -31,9 +31,12 @@ _NOT_AUTHORITY = re.compile(r"[A-Za-z0-9]")
 # What is left of a label whose start was lost (期限 of 有效期限): no authority.
 _LABEL_TAILS = frozenset(label[start:] for label in lb.BACK_LABELS for start in range(1, len(label) - 1))
 # Dots may be lost or doubled by the recogniser on small print ("2045..05..05"), and the dash
-# lost ("2011.03.15长期"): the second date or 长期 still ends the period unambiguously.
+# lost ("2011.03.15长期"): the second date or 长期 still ends the period unambiguously. After the
+# dash a period ends in a date or 长期, nothing else: two characters with 长 or 期 among them
+# (表期 on a strongly compressed capture) can only be 长期.
 DATE_RANGE = re.compile(
-    r"(\d{4})\.{0,2}(\d{2})\.{0,2}(\d{2})-*(?:(\d{4})\.{0,2}(\d{2})\.{0,2}(\d{2})|(长期))"
+    r"(\d{4})\.{0,2}(\d{2})\.{0,2}(\d{2})-*(?:(\d{4})\.{0,2}(\d{2})\.{0,2}(\d{2})"
+    r"|(长期|(?<=-)(?:长[\u4e00-\u9fff]|[\u4e00-\u9fff]期)))"
 )
 
 
@@ -154,7 +157,9 @@ def authority_ending(text: str | None) -> str | None:
     # 安局 and 公局 end no other authority's word.
     text = _LOST_AN.sub("公安局", _LOST_GONG.sub("公安局", text))
     ends = [text.rfind(suffix) + len(suffix) for suffix in AUTHORITY_SUFFIXES if suffix in text]
-    return text[: max(ends)] if ends else text
+    text = text[: max(ends)] if ends else text
+    # A suffix alone names no authority: its place was read as label print or not at all.
+    return None if text in AUTHORITY_SUFFIXES else text
 
 
 def _after_label_remnant(text: str) -> list[str]:

@@ -59,11 +59,19 @@ def rescued_validity(
     darkest print alone reads whole. Read as printed: an impossible period stays one."""
     if fields.get("valid_date") is not None:
         return []
-    label = CardLayout.of(lines, lb.BACK_LABELS).anchor(lb.VALIDITY)
-    if label is None:
+    layout = CardLayout.of(lines, lb.BACK_LABELS)
+    label = layout.anchor(lb.VALIDITY)
+    if label is not None:
+        right = label.right + _VALIDITY_WIDTH * label.height
+        return read_band(image, read, label.center_y, label.height, label.right, right, _validity_value)
+    issuer = layout.anchor(lb.ISSUER)
+    if issuer is None:
         return []
-    right = label.right + _VALIDITY_WIDTH * label.height
-    return read_band(image, read, label.center_y, label.height, label.right, right, _validity_value)
+    # The label went with the row (a mark across it, or print too small for the detector on a
+    # strongly compressed capture): the row below 签发机关, label and all.
+    centre = issuer.center_y + _BACK_PITCH * issuer.height
+    right = issuer.left + (len(lb.VALIDITY) + _VALIDITY_WIDTH) * issuer.height
+    return read_band(image, read, centre, issuer.height, issuer.left, right, _validity_value)
 
 
 def _authority_value(band: TextLine) -> TextLine | None:

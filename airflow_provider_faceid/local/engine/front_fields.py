@@ -127,7 +127,9 @@ def _digit_birthday(row: list[TextLine], number: str) -> dict[str, str] | None:
     """Year, month and day as the digit groups of the row read them (年月日 printed in the
     labels' blue may be lost with the labels), if they make a real date. When the gaps between
     month and day were lost too (1935 27), the digits after the year are split into month and
-    day: kept only when one split makes a real date, or the number picks one of several."""
+    day: kept only when the (valid) number agrees with the split. A split is the engine's guess,
+    not a reading: 23日 behind a month read as 美U is the day alone, and split into 2/3 it makes a
+    birthday the card does not print."""
     groups = re.findall(r"\d+", " ".join(box.text for box in row))
     if len(groups) == 3 and len(groups[0]) == 4:
         year, month, day = (int(g) for g in groups)
@@ -137,8 +139,7 @@ def _digit_birthday(row: list[TextLine], number: str) -> dict[str, str] | None:
     year, rest = int(groups[0]), groups[1]
     splits = [(int(rest[:cut]), int(rest[cut:])) for cut in (1, 2) if cut < len(rest) <= cut + 2]
     dates = [date for date in (_real_date(year, month, day) for month, day in splits) if date]
-    if len(dates) > 1:
-        dates = [date for date in dates if date == idnumber.birthday_of(number)]
+    dates = [date for date in dates if date == idnumber.birthday_of(number)]
     return _date_fields(dates[0].year, dates[0].month, dates[0].day) if len(dates) == 1 else None
 
 

@@ -146,7 +146,9 @@ def rescued_birthday(
     address = layout.anchor(lb.ADDRESS)
     if row is None or address is None:
         return _year_row(image, layout, fields, read)
-    height = (row.height + address.height) / 2
+    # The lower of the two: a label the detector boxed together with a mark slanting up from it
+    # (性别 女 样本 as one box) is as tall as the whole slant, not a line.
+    height = min(row.height, address.height)
     gap = address.center_y - row.center_y
     if gap < 2 * MIN_PITCH * height:
         return []
@@ -177,17 +179,29 @@ def rescued_number(
 ) -> list[TextLine]:
     """The number row's band right of 公民身份号码, read as one line, when no box held 18
     characters of a number: a SPECIMEN mark slanting across the digits can hide the row from the
-    detector. Not when a number of another length was read: a band cut one character short of a
-    printed 19 would make it a valid 18. The band is read as printed; the number parser then takes
-    it as it takes any other line (never repaired into a valid one)."""
-    if fields.get("id_card_number") is not None:
+    detector. Not when a longer number was read: a band cut one character short of a printed 19
+    would make it a valid 18. When a shorter one was read (a mark over the row's end hid the last
+    digits from the detector), the band is kept only when it reads those digits run on to a valid
+    number: a printed 17 reads 17 again and stays as read. The band is read as printed; the number
+    parser then takes it as it takes any other line (never repaired into a valid one)."""
+    read_so_far = str(fields.get("id_card_number") or "")
+    if len(read_so_far) >= NUMBER_LENGTH:
         return []
     label = CardLayout.of(lines, lb.FRONT_LABELS).anchor(lb.NUMBER)
     if label is None:
         return []
     height = label.height * _NUMBER_HEIGHT
     right = label.right + _NUMBER_WIDTH * label.height
-    return read_band(image, read, label.center_y, height, label.right, right, _number_value)
+
+    def run_on(band: TextLine) -> TextLine | None:
+        number = best_number([band])
+        return band if number is not None and number.valid and number.text.startswith(read_so_far) else None
+
+    if not read_so_far:
+        return read_band(image, read, label.center_y, height, label.right, right, _number_value)
+    # From the label's start: a label cut from the number's box ends where the characters' share
+    # puts it, which may be well into the digits (the label prints smaller than they do).
+    return read_band(image, read, label.center_y, height, label.left, right, run_on)
 
 
 def _year_box(layout: CardLayout, fields: dict[str, object]) -> TextLine | None:

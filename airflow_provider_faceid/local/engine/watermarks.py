@@ -27,9 +27,10 @@ _PIECES = frozenset(_LATIN_MARK[i : i + _SHARED_RUN] for i in range(len(_LATIN_M
 # at its 号 or 室, so what follows there and is made only of the mark's letters, or of the
 # characters the recogniser takes 样本 for, is the mark's.
 _ADDRESS_TAIL = re.compile(r"(?<=[号室])(?:[样本羊木术]+|[SPECIMNspecimn]{1,4})$")
-# A line that is nothing but a scrap of a mark (PE, 羊本, 样): no field is two Latin letters or a
-# lone 样 or 本, and the parser would otherwise join the scrap to the value it stands beside.
-_MARK_SCRAP = re.compile(r"[样本][样本羊木]?|[羊木][本]")
+# A line that is nothing but a scrap of a mark (PE, 羊本, 样), or the whole mark with a stroke
+# across it read between its characters (样棒本): no field is two Latin letters, a lone 样 or 本,
+# or 样?本, and the parser would otherwise join the scrap to the value it stands beside.
+_MARK_SCRAP = re.compile(r"[样本][样本羊木]?|[羊木][本]|样.本")
 # What the recogniser reads 样 as when it reads only one side of it.
 _MARK_HALVES = frozenset("样羊木")
 _SHORTEST_LATIN_SCRAP = 2

@@ -10,7 +10,7 @@ from airflow_provider_faceid.local.engine.address_rescue import (
 from airflow_provider_faceid.local.engine.bands import with_bands
 from airflow_provider_faceid.local.engine.parser import parse_card, parse_front
 from tests.unit.local.bands import ADDRESS, IMAGE, NUMBER, Bands, ScriptedBands, without
-from tests.unit.local.lines import CHAR_WIDTH, front_lines
+from tests.unit.local.lines import CHAR_WIDTH, front_lines, line
 
 
 def test_a_lost_first_address_line_is_read_right_of_its_label() -> None:
@@ -55,6 +55,12 @@ def test_an_address_stopping_on_a_digit_reads_the_row_below_for_its_end() -> Non
     extra = rescued_address_end(IMAGE, lines, fields, bands)
     assert len(bands.crops) == 3
     assert parse_front(with_bands(lines, extra))["address"] == "".join(ADDRESS)
+    # The mark's edge over the lone 室, boxed on its own and read as letters, is no address row:
+    # the row below the address is still the one read.
+    scrap = [*lines, line("yo", 150, 250 + 2 * 38, score=0.5)]
+    bands = ScriptedBands("室SPECIMEN", "CIMEN", "室")
+    extra = rescued_address_end(IMAGE, scrap, parse_front(scrap), bands)
+    assert parse_front(with_bands(scrap, extra))["address"] == "".join(ADDRESS)
 
 
 def test_no_address_end_is_read_for_a_finished_address_or_a_band_that_is_none() -> None:

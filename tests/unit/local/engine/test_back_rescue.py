@@ -46,3 +46,16 @@ def test_a_validity_period_broken_by_a_mark_is_read_again_right_of_its_label() -
     done = [*lines[:3], line("2016.02.29-2036.02.29", 334, 470)]
     assert rescued_validity(IMAGE, done, parse_back(done), ScriptedBands()) == []
     assert rescued_validity(IMAGE, lines, parse_back(lines), ScriptedBands("SPECIMEN", "2016.02")) == []
+
+
+def test_a_validity_row_lost_with_its_label_is_read_below_the_authority_row() -> None:
+    lines = [line("签发机关", 200, 395), line("北京市公安局", 334, 395)]
+    assert parse_back(lines)["valid_date"] is None
+    bands = ScriptedBands("有效期限2016.02.29-2036.02.29")
+    extra = rescued_validity(IMAGE, lines, parse_back(lines), bands)
+    (left, top), _, _, (_, bottom) = extra[0].box
+    # One back pitch (two line heights) below 签发机关, from the label column on.
+    assert left == 200 and 395 + 30 < top < 395 + 15 + 60 < bottom
+    assert parse_card(with_bands(lines, extra))["valid_date"] == "2016.02.29-2036.02.29"
+    # Neither label read: nothing places the row.
+    assert rescued_validity(IMAGE, lines[1:], parse_back(lines[1:]), ScriptedBands()) == []

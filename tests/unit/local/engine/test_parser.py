@@ -190,6 +190,11 @@ def test_the_tail_of_a_label_is_no_authority() -> None:
     assert parse_back(lines)["issued_by"] is None
 
 
+def test_an_authority_suffix_alone_is_no_authority() -> None:
+    # The place read as label print (答发析天情世界公安局 is 签发机关 + 隆德县 on a compressed capture).
+    assert parse_back(back_lines(("公安局",), "2010.01.05-长期"))["issued_by"] is None
+
+
 def test_an_authority_without_a_known_ending_is_returned_as_read() -> None:
     fields = parse_back(back_lines(("某某市公安",), "2010.01.05-长期"))
     assert fields["issued_by"] == "某某市公安"
@@ -201,6 +206,15 @@ def test_validity_whose_dash_was_lost() -> None:
         parse_back(back_lines(("某县公安局",), "2011.03.152031.03.15"))["valid_date"]
         == "2011.03.15-2031.03.15"
     )
+
+
+def test_validity_whose_long_term_end_was_half_read() -> None:
+    # After the dash a period ends in a date or 长期: 表期 or 长朗 can be nothing else.
+    for end in ("表期", "长朗"):
+        assert parse_back(back_lines(("某县公安局",), f"2023.07.17-{end}"))["valid_date"] == "2023.07.17-长期"
+    # Without the dash, or with neither 长 nor 期, it is no period.
+    for text in ("2023.07.17表期", "2023.07.17-表朗"):
+        assert parse_back(back_lines(("某县公安局",), text))["valid_date"] is None
 
 
 def test_validity_with_other_dashes_and_merged_label() -> None:

@@ -233,6 +233,9 @@ def test_a_birthday_row_read_without_its_gaps_is_split_into_month_and_day() -> N
     assert birthday_of("1989.112", born_11_2) == {"year": "1989", "month": "11", "day": "2"}
     # A split that makes no date is no birthday (13-5, 1-35).
     assert birthday_of("1989.135") is None
+    # 1989 ? 23: a month read as 美U leaves only the day; split into 2-3 it would be a date the
+    # card does not print, and the number (4-3) says so.
+    assert birthday_of("1989美U23日") is None
 
 
 def test_label_remnants_left_of_the_value_column_stay_out_of_the_rows() -> None:

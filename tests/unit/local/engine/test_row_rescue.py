@@ -3,6 +3,7 @@ of their reading is kept."""
 
 from __future__ import annotations
 
+from airflow_provider_faceid import idnumber
 from airflow_provider_faceid.local.engine.bands import with_bands
 from airflow_provider_faceid.local.engine.parser import parse_front
 from airflow_provider_faceid.local.engine.row_rescue import (
@@ -10,6 +11,7 @@ from airflow_provider_faceid.local.engine.row_rescue import (
     rescued_lines,
     rescued_number,
 )
+from airflow_provider_faceid.local.engine.textline import TextLine
 from tests.unit.local.bands import ADDRESS, IMAGE, NUMBER, Bands, ScriptedBands, without
 from tests.unit.local.lines import CHAR_WIDTH, front_lines, line
 
@@ -155,3 +157,34 @@ def test_a_missed_birthday_row_is_read_midway_between_the_gender_row_and_the_add
     assert top < 202.5 < bottom and bottom - top < 125 / 2
     assert left < 60 and right <= 150 + len(ADDRESS[0]) * CHAR_WIDTH  # no further than the address
     assert parse_front([*lines, *extra])["birthday"] == {"year": "1989", "month": "4", "day": "3"}
+
+
+def test_a_gender_label_boxed_with_a_slanting_mark_still_places_the_birthday_row() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "出生", "1989年4月3日", "性别", "男")
+    # 性别 男 样本 as one box up the mark's slant: three line heights tall (y 110-200).
+    slant = ((60.0, 110.0), (200.0, 110.0), (200.0, 200.0), (60.0, 200.0))
+    lines.append(TextLine(text="性别样本", box=slant, char_scores=(0.9,) * 4, runners_up=("",) * 4))
+    text = "出生1989年4月3日"
+    bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
+    extra = rescued_birthday(IMAGE, lines, parse_front(lines), bands)
+    (_, top), _, _, (_, bottom) = bands.boxes[0]
+    # Placed with the address label's line height, not the slant's: on the birthday row (y 190-220).
+    assert 175 < top < 205 < bottom < 235
+    assert parse_front([*lines, *extra])["birthday"] == {"year": "1989", "month": "4", "day": "3"}
+
+
+def test_a_number_cut_short_is_read_again_and_kept_only_as_a_valid_run_on() -> None:
+    lines = front_lines(number=NUMBER, address=ADDRESS)
+    # The last three digits under a mark, lost to the detector.
+    short = [*without(lines, NUMBER), line(NUMBER[:15], 295, 450)]
+    fields = parse_front(short)
+    assert fields["id_card_number"] == NUMBER[:15]
+    bands = Bands("公民身份号码" + NUMBER, (0.95,) * 24, ("",) * 24)
+    extra = rescued_number(IMAGE, short, fields, bands)
+    (left, _), _, _, _ = bands.boxes[0]
+    assert left == 60  # from the label's start: its end is a guess when it shares the box
+    assert parse_front(with_bands(short, extra))["id_card_number"] == NUMBER
+    # A printed 17 reads 17 again, and a band of other digits is no run-on: both stay as read.
+    for band in (NUMBER[:17], "2" + NUMBER[1:17] + idnumber.check_char("2" + NUMBER[1:17])):
+        printed = rescued_number(IMAGE, short, fields, Bands(band, (0.95,) * len(band), ("",) * len(band)))
+        assert printed == []
