@@ -42,6 +42,9 @@ _ROW_END_ROOM = 2
 # The start of such a row, in line heights: 室 or 12号 and the slack before them.
 _SHORT_END_ROW = 3.5
 
+# A row ending within this many line heights of the column's end is full.
+_FULL_ROW_SLACK = 1.0
+
 # What an address row prints: a box without a character or a digit (yo: the edge of a SPECIMEN
 # over a lone 号) is not one, and taken for the last row it hides the row it stands in.
 _ADDRESS_PRINT = re.compile(r"[\u4e00-\u9fff0-9]")
@@ -101,20 +104,26 @@ def _unlabelled_first_line(
 
 
 def rescued_address_end(
-    image: np.ndarray, lines: list[TextLine], fields: dict[str, object], read: ReadLine
+    image: np.ndarray,
+    lines: list[TextLine],
+    fields: dict[str, object],
+    read: ReadLine,
+    *,
+    card_size: tuple[float, float] | None = None,
 ) -> list[TextLine]:
     """The row below the address's last, read as a band, when the address stops short of how an
-    address ends (...1幢2205, ...5门1): a grey SPECIMEN slanting across a short last row (室,
-    301号) takes the row into the mark's own box, which is dropped with the mark."""
+    address ends (...1幢2205, ...5门1), or its last row fills the column (...永安镇梨花村, then
+    一组212号): a grey SPECIMEN slanting across a short last row (室, 301号) takes the row into
+    the mark's own box, which is dropped with the mark."""
     address = str(fields.get("address") or "")
-    if not address or address[-1] in _FINISHED_ADDRESS:
-        return []
     found = _address_rows(lines)
-    if found is None:
+    if not address or found is None:
         return []
     address_rows, number = found
     last = address_rows[-1]
     height = max(v.height for v in last)
+    if address[-1] in _FINISHED_ADDRESS and not _fills_column(last, height, card_size):
+        return []
     centres = [sum(v.center_y for v in row) / len(row) for row in address_rows]
     # Address rows are set closer than the card's other rows: about one line height apart.
     pitch = centres[-1] - centres[-2] if len(centres) > 1 else height
@@ -161,15 +170,16 @@ def rescued_address_row_end(
     def run_on(band: TextLine) -> TextLine | None:
         # Only what follows the boxes as read is taken, and only when the band read them the
         # same: a reading that differs from them (楼 -> 接) is a worse one, not more of the row.
-        if not band.text.startswith(read_so_far) or _address_end_value(band, longest=len(band.text)) is None:
+        value = _address_end_value(band, longest=len(band.text))
+        if not band.text.startswith(read_so_far) or value is None:
             return None
-        tail = band.text[len(read_so_far) :]
+        tail = value.text[len(read_so_far) :]
         # A band reaching into the row above (rows set tight) reads that row's end again.
         if not tail or tail in rows_above:
             return None
         # Placed right after the boxes read: the band's share of a wide band may lie far right,
         # and a wide gap would end the address row before it.
-        run = lb.sub_line(band, len(read_so_far), len(band.text))
+        run = lb.sub_line(band, len(read_so_far), len(value.text))
         top, bottom, right_edge = run.top, run.bottom, max(run.right, end + height)
         return dataclasses.replace(
             run, box=((end, top), (right_edge, top), (right_edge, bottom), (end, bottom))
@@ -180,6 +190,14 @@ def rescued_address_row_end(
         return band.text != read_so_far
 
     return read_band(image, read, centre, height, start.left - height * 0.3, right, run_on, retry=differs)
+
+
+def _fills_column(row: list[TextLine], height: float, card_size: tuple[float, float] | None) -> bool:
+    """Whether ``row`` runs to within a character of the address column's end (known only when
+    the view is the card): the address may go on below it."""
+    if card_size is None:
+        return False
+    return max(v.right for v in row) > _column_right(card_size, otherwise=0.0) - _FULL_ROW_SLACK * height
 
 
 def _column_right(card_size: tuple[float, float] | None, *, otherwise: float) -> float:
@@ -210,11 +228,18 @@ def _address_rows(lines: list[TextLine]) -> tuple[list[list[TextLine]], TextLine
 
 def _address_end_value(band: TextLine, *, longest: int = _LONGEST_END_ROW) -> TextLine | None:
     """The band when it reads as the end of an address: no more than a row holds (or ``longest``
-    characters), no mark's letters, finished the way an address is."""
-    text = band.text.strip()
+    characters), no mark's letters, finished the way an address is. Symbols after its end (室##:
+    the mark's edge) are cut off: no address ends in one."""
+    printed = _ADDRESS_PRINT.search(band.text[::-1])
+    if printed is None:
+        return None
+    end = len(band.text) - printed.start()
+    text = band.text[:end].strip()
     if not text or len(text) > longest or any(c.isascii() and c.isalpha() for c in text):
         return None
-    return band if text[-1] in _FINISHED_ADDRESS else None
+    if text[-1] not in _FINISHED_ADDRESS:
+        return None
+    return band if end == len(band.text) else lb.sub_line(band, 0, end)
 
 
 def _address_value(band: TextLine) -> TextLine | None:

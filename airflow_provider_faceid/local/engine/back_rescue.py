@@ -4,6 +4,8 @@ the label went with it) and the validity period right of 有效期限, as bands 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from airflow_provider_faceid.local.engine import labels as lb
@@ -28,11 +30,17 @@ def rescued_authority(
     image: np.ndarray, lines: list[TextLine], fields: dict[str, object], read: ReadLine
 ) -> list[TextLine]:
     """The authority row's band right of 签发机关, read as one line, when no box held an
-    authority that ends like one: a mark slanting across the row can hide it from the detector."""
-    if str(fields.get("issued_by") or "").endswith(AUTHORITY_SUFFIXES):
-        return []
+    authority that ends like one (a mark slanting across the row can hide it from the detector),
+    or when the row read on past the one it held (kept then only as a longer one: more read, not
+    another reading)."""
+    issued_by = str(fields.get("issued_by") or "")
     layout = CardLayout.of(lines, lb.BACK_LABELS)
     label = layout.anchor(lb.ISSUER)
+    accept = _authority_value
+    if issued_by.endswith(AUTHORITY_SUFFIXES):
+        if label is None or not _cut_short(layout, label, issued_by):
+            return []
+        accept = functools.partial(_longer_authority, issued_by)
     if label is not None:
         # Long authorities (新疆维吾尔自治区巴音郭楞蒙古自治州公安局) fill the row to the card's edge.
         right = label.right + _AUTHORITY_WIDTH * label.height
@@ -40,7 +48,7 @@ def rescued_authority(
         # ends where the characters' share puts it, which may be past the value's first stroke
         # (the label's own end read into the band is cut off by the parser as a label remnant).
         left = label.right - label.height * 0.5
-        return read_band(image, read, label.center_y, label.height, left, right, _authority_value)
+        return read_band(image, read, label.center_y, label.height, left, right, accept)
     validity = layout.anchor(lb.VALIDITY)
     if validity is None:
         return []
@@ -72,6 +80,22 @@ def rescued_validity(
     centre = issuer.center_y + _BACK_PITCH * issuer.height
     right = issuer.left + (len(lb.VALIDITY) + _VALIDITY_WIDTH) * issuer.height
     return read_band(image, read, centre, issuer.height, issuer.left, right, _validity_value)
+
+
+def _cut_short(layout: CardLayout, label: TextLine, issued_by: str) -> bool:
+    """Whether the authority row read on past the authority taken from it (桂林市公安局 out of
+    桂林市公安局临桂分, the last 局 under the stamp's edge): the row may hold a longer one, and a
+    band read without the stamp's red may show it whole."""
+    row = "".join(v.text for v in layout.right_of(label))
+    tail = row[row.rfind(issued_by) + len(issued_by) :] if issued_by in row else ""
+    return any("\u4e00" <= char <= "\u9fff" for char in tail)
+
+
+def _longer_authority(issued_by: str, band: TextLine) -> TextLine | None:
+    """The band when it reads ``issued_by`` on to another authority ending."""
+    start = band.text.find(issued_by)
+    rest = band.text[start + len(issued_by) :] if start >= 0 else ""
+    return band if any(suffix in rest for suffix in AUTHORITY_SUFFIXES) else None
 
 
 def _authority_value(band: TextLine) -> TextLine | None:

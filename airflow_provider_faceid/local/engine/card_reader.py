@@ -173,8 +173,9 @@ class CardReader:
         image = without_red_ink(view.image)
         address = functools.partial(rescued_address, card_size=view.card_size)
         address_row = functools.partial(rescued_address_row_end, card_size=view.card_size)
+        address_end = functools.partial(rescued_address_end, card_size=view.card_size)
         rescues = (
-            (rescued_number, rescued_birthday, rescued_lines, address, address_row, rescued_address_end)
+            (rescued_number, rescued_birthday, rescued_lines, address, address_row, address_end)
             if fields["side"] == "front"
             else (rescued_authority, rescued_validity)
         )

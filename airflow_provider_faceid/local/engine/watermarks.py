@@ -31,6 +31,8 @@ _ADDRESS_TAIL = re.compile(r"(?<=[号室])(?:[样本羊木术]+|[SPECIMNspecimn]
 # across it read between its characters (样棒本): no field is two Latin letters, a lone 样 or 本,
 # or 样?本, and the parser would otherwise join the scrap to the value it stands beside.
 _MARK_SCRAP = re.compile(r"[样本][样本羊木]?|[羊木][本]|样.本")
+# What the recogniser reads 本 of a mark as when a stroke of the print it crosses joins it.
+_BEN_LOOKALIKES = frozenset("苯")
 # What the recogniser reads 样 as when it reads only one side of it.
 _MARK_HALVES = frozenset("样羊木")
 _SHORTEST_LATIN_SCRAP = 2
@@ -113,7 +115,10 @@ def _is_latin_scrap(text: str) -> bool:
 
 def _spells_mark(line: TextLine, index: int) -> bool:
     """样本 at ``index``: both characters as read, or one of them as the recogniser's runner-up
-    where it was unsure (柱本 with 样 second, from a mark washed out by a screen)."""
+    where it was unsure (柱本 with 样 second, from a mark washed out by a screen), or 样 and a
+    look-alike of 本 (样苯: a stroke of the print it crosses read into it; no card prints 样苯)."""
+    if line.text[index] == _MARK[0] and line.text[index + 1] in _BEN_LOOKALIKES:
+        return True
     read = [line.text[index + k] == char for k, char in enumerate(_MARK)]
     return any(read) and all(_reads_as(line, index + k, char) for k, char in enumerate(_MARK))
 

@@ -58,9 +58,25 @@ def test_an_address_stopping_on_a_digit_reads_the_row_below_for_its_end() -> Non
     # The mark's edge over the lone 室, boxed on its own and read as letters, is no address row:
     # the row below the address is still the one read.
     scrap = [*lines, line("yo", 150, 250 + 2 * 38, score=0.5)]
-    bands = ScriptedBands("室SPECIMEN", "CIMEN", "室")
+    # A symbol read after the end (the mark's edge) is cut off: no address ends in one.
+    bands = ScriptedBands("室SPECIMEN", "CIMEN", "室##")
     extra = rescued_address_end(IMAGE, scrap, parse_front(scrap), bands)
     assert parse_front(with_bands(scrap, extra))["address"] == "".join(ADDRESS)
+
+
+def test_an_address_whose_last_row_fills_the_column_reads_the_row_below() -> None:
+    # ...中关村 fills the column (x 150-393 of a card whose portrait starts at x 400): the address
+    # may go on below, finished as it looks.
+    lines = front_lines(number=NUMBER, address=("北京市海淀区中关村",))
+    fields = parse_front(lines)
+    assert fields["address"] == "北京市海淀区中关村"
+    bands = ScriptedBands(ADDRESS[1])
+    extra = rescued_address_end(IMAGE, lines, fields, bands, card_size=(400 / 0.654, 540.0))
+    assert parse_front(with_bands(lines, extra))["address"] == "北京市海淀区中关村" + ADDRESS[1]
+    # A row well short of the column ends the address.
+    wide = Bands("x", (1.0,), ("",))
+    assert rescued_address_end(IMAGE, lines, fields, wide, card_size=(856.0, 540.0)) == []
+    assert wide.boxes == []
 
 
 def test_no_address_end_is_read_for_a_finished_address_or_a_band_that_is_none() -> None:
@@ -95,7 +111,8 @@ def test_an_address_row_read_again_must_run_on_from_what_was_read() -> None:
     fields = parse_front(cut)
     # Another row's text, the same row no further on, or read otherwise than its boxes (a worse
     # reading of it, not more of it) adds nothing.
-    for text in ("中关村大街27号院", "27号院3号", "27号院8号楼501室"):
+    # So is the row as read plus only a mark's letters, which no address ends with.
+    for text in ("中关村大街27号院", "27号院3号", "27号院8号楼501室", "27号院3号XXX"):
         bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
         assert rescued_address_row_end(IMAGE, cut, fields, bands, card_size=(856.0, 540.0)) == []
     # A last row that reaches the column's end is not read again.

@@ -59,3 +59,19 @@ def test_a_validity_row_lost_with_its_label_is_read_below_the_authority_row() ->
     assert parse_card(with_bands(lines, extra))["valid_date"] == "2016.02.29-2036.02.29"
     # Neither label read: nothing places the row.
     assert rescued_validity(IMAGE, lines[1:], parse_back(lines[1:]), ScriptedBands()) == []
+
+
+def test_an_authority_row_read_on_past_its_authority_is_read_again_for_a_longer_one() -> None:
+    # 局 of 临桂分局 under the stamp's edge: the boxes hold 桂林市公安局 and a tail.
+    lines = [line("签发机关", 200, 395), line("桂林市公安局临桂分", 334, 395)]
+    lines += [line("有效期限", 200, 470), line("2021.03.05-长期", 334, 470)]
+    assert parse_back(lines)["issued_by"] == "桂林市公安局"
+    bands = ScriptedBands("桂林市公安局临桂分局")
+    extra = rescued_authority(IMAGE, lines, parse_back(lines), bands)
+    assert parse_card(with_bands(lines, extra))["issued_by"] == "桂林市公安局临桂分局"
+    # Kept only as more of what was read: the same authority, or another one, adds nothing.
+    for text in ("桂林市公安局", "桂林市公安局印", "柳州市公安局柳南分局"):
+        assert rescued_authority(IMAGE, lines, parse_back(lines), ScriptedBands(text, text)) == []
+    # A row that ends with its authority is not read again.
+    whole = [lines[0], line("桂林市公安局", 334, 395), *lines[2:]]
+    assert rescued_authority(IMAGE, whole, parse_back(whole), ScriptedBands()) == []

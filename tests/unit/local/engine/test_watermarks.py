@@ -27,6 +27,8 @@ def test_pieces_of_specimen_go_and_the_value_on_either_side_stays() -> None:
     assert texts([line("路SPECIMEN22号", 150, 260)]) == ["路", "22号"]
     assert texts([line("大坝村七组3SP53号", 150, 260)]) == ["大坝村七组3", "53号"]
     assert texts([line("SPECIMEN", 500, 300), line("样本", 500, 340)]) == []
+    # 本 with a stroke of the print it crosses read into it (样苯): still the mark.
+    assert texts([line("样苯一组212号", 120, 300)]) == ["一组212号"]
 
 
 def test_a_washed_out_mark_counts_when_the_runner_up_spells_it() -> None:
