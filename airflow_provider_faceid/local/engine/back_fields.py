@@ -24,6 +24,7 @@ _LABEL_PIECES = sorted(
 _MAX_LEADING_STROKES = 3
 _LOST_GONG = re.compile(r"(?<!公)安局")
 _LOST_AN = re.compile(r"公局")
+_DOUBLED_AUTHORITY = re.compile(r"(?:公安局){2,}")
 _DOUBLED_SUFFIX_CHAR = re.compile(r"(公|安|局)\1(?=安局|局|$)")
 # An authority is written in Chinese characters only: a box with a Latin letter or a digit beside it
 # is a guilloche stroke read as "X", or a watermark.
@@ -156,6 +157,8 @@ def authority_ending(text: str | None) -> str | None:
     # 公 lost in the gap before 安局 (北京市安局昌平分局), or 安 between 公 and 局 (贞丰县公局):
     # 安局 and 公局 end no other authority's word.
     text = _LOST_AN.sub("公安局", _LOST_GONG.sub("公安局", text))
+    # The stamp's own 公安局 read after the row's (禹州市公安局公安局): no authority says it twice.
+    text = _DOUBLED_AUTHORITY.sub("公安局", text)
     ends = [text.rfind(suffix) + len(suffix) for suffix in AUTHORITY_SUFFIXES if suffix in text]
     text = text[: max(ends)] if ends else text
     # A suffix alone names no authority: its place was read as label print or not at all.
