@@ -22,6 +22,7 @@ _LABEL_PIECES = sorted(
     reverse=True,
 )
 _MAX_LEADING_STROKES = 3
+_MAX_READ_STROKES = 2
 _LOST_GONG = re.compile(r"(?<!公)安局")
 _LOST_AN = re.compile(r"公局")
 _DOUBLED_AUTHORITY = re.compile(r"(?:公安局){2,}")
@@ -147,8 +148,17 @@ def authority_ending(text: str | None) -> str | None:
     # Strokes read unsure before the place (王*王环江毛南族自治县公安局): an authority starts with
     # its place, so up to three characters, one of them unreadable, go when the rest starts with one.
     if not _starts_with_place(text):
-        for start in range(1, min(_MAX_LEADING_STROKES, len(text) - 2) + 1):
+        unreadable = len(text) - len(text.lstrip("*"))
+        for start in range(1, max(_MAX_LEADING_STROKES, unreadable) + 1):
+            if start > len(text) - 2:
+                break
             if "*" in text[:start] and _starts_with_place(text[start:]):
+                text = text[start:]
+                break
+            # Without an unreadable one, a stroke or two read as characters (车来安县...) go only
+            # before a place of three characters or more: a two-character one (和县) is too
+            # easily found inside a misread name.
+            if start <= _MAX_READ_STROKES and _starts_with_place(text[start:], shortest=3):
                 text = text[start:]
                 break
     # A character read twice where two boxes of one line overlap (公公安局): no authority's name
@@ -174,5 +184,6 @@ def _after_label_remnant(text: str) -> list[str]:
     return [*rests, text.removeprefix("关")] if text.startswith("关") else rests
 
 
-def _starts_with_place(text: str) -> bool:
-    return any(text[:length] in place_names.place_names() for length in range(2, min(len(text), 12) + 1))
+def _starts_with_place(text: str, *, shortest: int = 2) -> bool:
+    names = place_names.place_names()
+    return any(text[:length] in names for length in range(shortest, min(len(text), 12) + 1))

@@ -64,21 +64,23 @@ def _subdivisions_checked(reading: Reading) -> Reading:
     printed (区, 县, or 分局 after a short name), so a street (宿州市萧路) never turns into a county
     (萧县). This repairs even a sure misread: a stamp's ring can make the recogniser sure of it."""
     text = reading.text
-    for end, code in _parents_ending_in(text):
+    for end, codes in _parents_ending_in(text):
+        # Every edition's: 重庆市 was Sichuan's 510200 before it held 垫江县.
+        subdivisions = frozenset().union(*map(_subdivisions, codes))
         for start in (end, end + len(_AUTHORITY)) if text.startswith(_AUTHORITY, end) else (end,):
-            word = _one_away(text, start, _subdivisions(code))
+            word = _one_away(text, start, subdivisions)
             if word is not None:
                 return _subdivisions_checked(reading.replaced(start, word))
     return reading
 
 
-def _parents_ending_in(text: str) -> list[tuple[int, str]]:
-    """(end, code) of every prefecture or province name read in ``text``."""
+def _parents_ending_in(text: str) -> list[tuple[int, tuple[str, ...]]]:
+    """(end, codes in every edition) of every prefecture or province name read in ``text``."""
     found = []
     for name, codes in _parent_codes().items():
         start = text.find(name)
         while start >= 0:
-            found += [(start + len(name), code) for code in codes]
+            found.append((start + len(name), codes))
             start = text.find(name, start + 1)
     return found
 
@@ -89,12 +91,9 @@ def _one_away(text: str, start: int, candidates: frozenset[str]) -> str | None:
     matches = []
     for name in candidates:
         window = text[start : start + len(name)]
-        if (
-            len(window) < len(name)
-            or window in candidates
-            or window in place_names()
-            or window[-1] != name[-1]
-        ):
+        # A window naming a place elsewhere is no answer either: no address names another
+        # prefecture's county right after its own (阳泉市孟县: 孟县 was Henan's, 盂县 is 阳泉市's).
+        if len(window) < len(name) or window in candidates or window[-1] != name[-1]:
             continue
         if sum(a != b for a, b in zip(window, name, strict=True)) == 1:
             matches.append(name)

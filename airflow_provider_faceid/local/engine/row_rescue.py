@@ -80,12 +80,14 @@ def rescued_lines(
         elif name is not None and birth.center_y - name.center_y >= 2 * MIN_PITCH * height:
             centre = (name.center_y + birth.center_y) / 2
             found += read_band(image, read, centre, height, left, right, _gender_value)
-    if fields.get("race") is None and gender is not None and race is None:
+    # A race read as no group (释本: the mark over it read in its place) is no race either.
+    group_read = fields.get("race") in ETHNIC_GROUPS
+    if not group_read and gender is not None and race is None:
         # 性别 read, 民族 and its value not (a mark slanting across them): the rest of the row.
         values = layout.right_of(gender)
         start = max([gender.right, *(v.right for v in values if v.text in ("男", "女"))])
         found += read_band(image, read, gender.center_y, height, start, right, _group_value)
-    elif fields.get("race") is None and race is not None:
+    elif not group_read and race is not None:
         # 民族 read, its value not a group (a grey mark over it read into it as 本): the label and
         # what follows up to the longest group's width (where the label ends is a guess when the
         # mark was read into its box; the group is taken from the band's end).

@@ -10,9 +10,11 @@ stands on either side stays, with its share of the box.
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Iterable
 
 from airflow_provider_faceid.local.engine.labels import sub_line
+from airflow_provider_faceid.local.engine.layout import SAME_ROW
 from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
 from airflow_provider_faceid.local.engine.textline import TextLine
 
@@ -30,7 +32,15 @@ _ADDRESS_TAIL = re.compile(r"(?<=[号室])(?:[样本羊木术]+|[SPECIMNspecimn]
 # A line that is nothing but a scrap of a mark (PE, 羊本, 样), or the whole mark with a stroke
 # across it read between its characters (样棒本): no field is two Latin letters, a lone 样 or 本,
 # or 样?本, and the parser would otherwise join the scrap to the value it stands beside.
-_MARK_SCRAP = re.compile(r"[样本][样本羊木]?|[羊木][本]|样.本")
+_MARK_SCRAP = re.compile(r"[样本][样本羊木]?|[羊木祥释][本]|样.本")
+# What the recogniser reads 样 of a mark as (祥本, 释本SPECIMEN): no field prints either before 本
+# with the mark's letters after it, or as all a line holds.
+_YANG_LOOKALIKES = frozenset("祥释")
+# The S of SPECIMEN read as an ideograph between the mark's two words (样本必PECIMEN).
+_MARK_S_MISREAD = re.compile(r"(?<=本)[^\x00-\x7f](?=PEC)")
+# A line of two characters ending in 本 this many times as tall as the card's lines is the mark
+# itself (its glyphs print far larger than any field), whatever its first character was read as.
+_MARK_HEIGHT = 1.8
 # What the recogniser reads 本 of a mark as when a stroke of the print it crosses joins it.
 _BEN_LOOKALIKES = frozenset("苯")
 # What the recogniser reads 样 as when it reads only one side of it.
@@ -44,7 +54,8 @@ _SEPARATORS = " .·-_,:;"
 def without_specimen_marks(lines: Iterable[TextLine]) -> list[TextLine]:
     """``lines`` with every specimen mark cut out; lines that were nothing but marks are gone."""
     lines = list(lines)
-    marked = [_mark_spans(line) for line in lines]
+    tall = _MARK_HEIGHT * statistics.median(line.height for line in lines) if lines else 0.0
+    marked = [_mark_spans(line, tall=tall) for line in lines]
     specimen = any(marked)
     kept: list[TextLine] = []
     for line, spans in zip(lines, marked, strict=True):
@@ -56,9 +67,25 @@ def without_specimen_marks(lines: Iterable[TextLine]) -> list[TextLine]:
         start = 0
         for begin, end in (*spans, (len(line.text), len(line.text))):
             if line.text[start:begin].strip(_SEPARATORS):
-                kept.append(sub_line(line, start, begin))
-            start = end
+                piece = sub_line(line, start, begin)
+                if start or not _read_twice(piece, lines):
+                    kept.append(piece)
+            start = max(start, end)
     return kept
+
+
+def _read_twice(piece: TextLine, lines: list[TextLine]) -> bool:
+    """Whether ``piece`` (what a mark's box holds before the mark) lies under another box on its
+    row: the mark's box reaching back over a value's last character reads it twice (镇 read again
+    as 真 before 样本). Only a piece covered whole: boxes of one row often overlap by a character
+    (a label's box over the value's first) without reading it twice."""
+    width = (piece.right - piece.left) / len(piece.text)
+    covering = [
+        other.right
+        for other in lines
+        if other.vertical_overlap(piece) >= SAME_ROW and other.left < piece.left < other.right
+    ]
+    return bool(covering) and width > 0 and round((max(covering) - piece.left) / width) >= len(piece.text)
 
 
 def _with_edge_scraps(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -84,15 +111,24 @@ def _with_edge_scraps(text: str, spans: list[tuple[int, int]]) -> list[tuple[int
     return sorted([*spans, *edges])
 
 
-def _mark_spans(line: TextLine) -> list[tuple[int, int]]:
-    if _is_mark_scrap(line.text.strip(_SEPARATORS)):
-        return [(0, len(line.text))]
+def _mark_spans(line: TextLine, *, tall: float) -> list[tuple[int, int]]:
+    text = line.text
+    bare = text.strip(_SEPARATORS)
+    if _is_mark_scrap(bare) or (len(bare) == len(_MARK) and bare[-1] == _MARK[-1] and line.height >= tall):
+        return [(0, len(text))]
     spans = [
         (match.start(), match.end())
         for match in _LATIN_RUN.finditer(line.text)
         if any(piece in match.group().upper() for piece in _PIECES) or _is_latin_scrap(match.group())
     ]
+    # 样 read as a look-alike right before the mark's Latin word (释本SPECIMEN).
+    spans += [
+        (begin - len(_MARK), begin)
+        for begin, _ in list(spans)
+        if begin >= len(_MARK) and text[begin - 2] in _YANG_LOOKALIKES and text[begin - 1] == _MARK[-1]
+    ]
     spans += [(i, i + len(_MARK)) for i in range(len(line.text) - 1) if _spells_mark(line, i)]
+    spans += [(match.start(), match.end()) for match in _MARK_S_MISREAD.finditer(line.text)]
     tail = _ADDRESS_TAIL.search(line.text)
     if tail and not _covered(spans, tail.start()):
         spans.append((tail.start(), tail.end()))

@@ -179,12 +179,25 @@ def test_a_piece_of_the_authority_label_before_the_authority_goes() -> None:
     assert fields["issued_by"] == "成都市公安局郫都分局"
 
 
-def test_unreadable_strokes_before_the_authority_go_but_sure_characters_stay() -> None:
+def issued_by(text: str) -> str | None:
+    return parse_back(back_lines((text,), "2010.01.05-长期"))["issued_by"]
+
+
+def test_unreadable_strokes_before_the_authority_go() -> None:
     junk = line("王王环江毛南族自治县公安局", 334, 395, scores={1: 0.2})
     lines = [line("签发机关", 200, 395), junk, line("有效期限", 200, 470), line("2010.01.05-长期", 334, 470)]
     assert parse_back(lines)["issued_by"] == "环江毛南族自治县公安局"
-    sure = parse_back(back_lines(("王王环江毛南族自治县公安局",), "2010.01.05-长期"))
-    assert sure["issued_by"] == "王王环江毛南族自治县公安局"
+    # However many the mark left unreadable.
+    assert issued_by("****贵南县公安局") == "贵南县公安局"
+
+
+def test_strokes_read_as_characters_go_only_before_a_place_of_three_characters() -> None:
+    # An authority starts with its place: a stroke or two read sure before one (车来安县) go.
+    assert issued_by("车来安县公安局") == "来安县公安局"
+    assert issued_by("王王环江毛南族自治县公安局") == "环江毛南族自治县公安局"
+    # Not three, and not before a two-character place (和县 lies inside many a misread name).
+    assert issued_by("王王王环江毛南族自治县公安局") == "王王王环江毛南族自治县公安局"
+    assert issued_by("薪和县公安局") == "薪和县公安局"
 
 
 def test_the_tail_of_a_label_is_no_authority() -> None:

@@ -51,11 +51,15 @@ def test_a_name_after_its_parent_is_repaired_among_the_parents_subdivisions() ->
     assert checked(reading("山东省菏泽市牡舟区朝阳巷119号")).text == "山东省菏泽市牡丹区朝阳巷119号"
     assert checked(reading("宿州市公安局埔桥分局")).text == "宿州市公安局埇桥分局"
     assert checked(reading("重庆市西阳土家族苗族自治县")).text == "重庆市酉阳土家族苗族自治县"
+    # 孟县 is a county, but Henan's: right after 阳泉市 it can only be that city's 盂县.
+    assert checked(reading("山西省阳泉市孟县柏树镇")).text == "山西省阳泉市盂县柏树镇"
 
 
 def test_the_subdivision_rule_needs_the_level_suffix_as_printed_and_one_answer() -> None:
     assert checked(reading("安徽省宿州市萧路3号")).text == "安徽省宿州市萧路3号"  # a street, not 萧县
     assert checked(reading("湖北省荆州市公安县公安局")).text == "湖北省荆州市公安县公安局"
     assert checked(reading("北京市朝阳区东三环")).text == "北京市朝阳区东三环"
+    # 重庆市 was Sichuan's before 1997, without 垫江县: a name of any edition's is no misread.
+    assert checked(reading("重庆市垫江县金山街道")).text == "重庆市垫江县金山街道"
     # Two characters off is no misread of one.
     assert checked(reading("安徽省宿州市埔杨区")).text == "安徽省宿州市埔杨区"

@@ -67,6 +67,18 @@ def test_a_missed_race_is_read_from_the_rest_of_the_gender_row() -> None:
     assert rescued_lines(IMAGE, lines, fields, Bands("SPECIMEN", (0.9,) * 8, ("",) * 8)) == []
 
 
+def test_a_race_read_as_no_group_is_read_again_from_its_label() -> None:
+    printed = front_lines(number=NUMBER, address=ADDRESS)
+    lines = [line("释本", 375, 125) if piece.text == "汉" else piece for piece in printed]
+    fields = parse_front(lines)
+    assert fields["race"] == "释本"  # what the box read, the mark over the group in its place
+    bands = Bands("民族汉", (0.9,) * 3, ("",) * 3)
+    extra = rescued_lines(IMAGE, lines, fields, bands)
+    (left, _), _, _, _ = bands.boxes[0]
+    assert left <= 285  # from the 民族 label on
+    assert [piece.text for piece in extra] == ["汉"]
+
+
 def test_a_band_without_a_value_is_read_again_from_its_darkest_print() -> None:
     lines = without(front_lines(number=NUMBER, address=ADDRESS), "汉")
     fields = parse_front(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from airflow_provider_faceid.local.engine.parser import parse_card
+from airflow_provider_faceid.local.engine.textline import TextLine
 from airflow_provider_faceid.local.engine.watermarks import without_specimen_marks
 from tests.unit.local.lines import front_lines, line
 
@@ -47,7 +48,7 @@ def test_the_edge_of_a_mark_read_after_the_end_of_an_address_goes() -> None:
 
 
 def test_a_line_that_is_only_a_scrap_of_a_mark_goes() -> None:
-    scraps = [line(text, 520, 360) for text in ("PE", "羊本", "样", "本", "样木", "cim", "样棒本")]
+    scraps = [line(text, 520, 360) for text in ("PE", "羊本", "样", "本", "样木", "cim", "样棒本", "祥本")]
     assert texts(scraps) == []
     # A scrap must be all there is: a value with such characters in it stays.
     values = [line("本溪", 150, 60), line("PEK", 150, 260), line("样本村3号", 150, 260)]
@@ -85,3 +86,31 @@ def test_on_a_marked_card_a_leading_yang_or_trailing_ben_is_the_edge_of_a_mark()
     assert texts([line("SPECIMEN", 500, 300), line("本溪市明山区", 150, 260)]) == ["本溪市明山区"]
     assert texts([line("样本", 500, 300), line("太平社区2巷10M3号", 150, 260)]) == ["太平社区2巷10", "3号"]
     assert texts([line("太平社区2巷10M3号", 150, 260)]) == ["太平社区2巷10M3号"]
+
+
+def test_a_mark_read_with_a_look_alike_or_a_stray_character_still_goes_whole() -> None:
+    # 样 read as 释 or 祥 right before the mark's Latin word; its S read as an ideograph.
+    assert texts([line("释本SPECIMEN", 300, 100)]) == []
+    assert texts([line("样本必PECIMEN", 300, 100)]) == []
+    # Elsewhere 祥 is a name's (吉祥本 is no mark without the Latin word after it).
+    assert texts([line("李吉祥本", 150, 60)]) == ["李吉祥本"]
+
+
+def test_a_two_character_line_ending_in_ben_printed_far_taller_than_the_rows_is_the_mark() -> None:
+    rows = [line("周秋燕", 150, 60), line("女", 150, 125), line("汉", 375, 125)]
+    mark = line("楼本", 140, 40)
+    tall = TextLine(text=mark.text, box=((140, 40), (380, 40), (380, 150), (140, 150)))
+    assert texts([*rows, tall]) == ["周秋燕", "女", "汉"]
+    assert texts([*rows, mark]) == ["周秋燕", "女", "汉", "楼本"]  # a row's height: as read
+
+
+def test_a_character_a_marks_box_reads_again_under_the_box_before_it_goes() -> None:
+    address = line("住址山西省阳泉市盂县柏树镇", 43, 268)
+    # The mark's box starts over the row's last character (镇) and reads it again (真).
+    twice = line("真样本", address.right - 20, 268)
+    assert texts([address, twice]) == [address.text]
+    # A value that only starts under the box before it (a label's box over its first character)
+    # keeps every character.
+    label = line("签发机关", 160, 345)
+    value = line("鹿寨县公安局样本", label.right - 20, 345)
+    assert texts([label, value]) == ["签发机关", "鹿寨县公安局"]
