@@ -48,6 +48,7 @@ _FULL_ROW_SLACK = 1.0
 # What an address row prints: a box without a character or a digit (yo: the edge of a SPECIMEN
 # over a lone 号) is not one, and taken for the last row it hides the row it stands in.
 _ADDRESS_PRINT = re.compile(r"[\u4e00-\u9fff0-9]")
+_TRAILING_LETTERS = re.compile(r"(?<=[\u4e00-\u9fff])[A-Za-z]+$")
 
 
 def rescued_address(
@@ -87,7 +88,8 @@ def _unlabelled_first_line(
     """The address's first line when it was lost with its 住址 label (a mark across both): the
     row one address pitch above the first address line read, below the birthday, from the
     label column on (the label's print is cut off at the province)."""
-    birth = next((v for v in layout.values if BIRTHDAY.search(v.text)), None)
+    # The date's box, or the 出生 label when the date was read in pieces (1963年 | 3月7日).
+    birth = next((v for v in layout.values if BIRTHDAY.search(v.text)), None) or layout.anchor(lb.BIRTH)
     if birth is None:
         return []
     below = [v for v in layout.values if v.top >= birth.bottom and best_number([v]) is None]
@@ -243,8 +245,11 @@ def _address_end_value(band: TextLine, *, longest: int = _LONGEST_END_ROW) -> Te
 
 
 def _address_value(band: TextLine) -> TextLine | None:
-    """The band from its province on (label print before it is cut off), if it names one."""
+    """The band from its province on (label print before it is cut off), if it names one, and
+    without Latin letters after its last character: the band runs to the column's end, where a
+    SPECIMEN's edge is read as a letter or two (学府西P)."""
     start = province_start(band.text)
     if start is None:
         return None
-    return lb.sub_line(band, start, len(band.text)) if start else band
+    end = len(_TRAILING_LETTERS.sub("", band.text))
+    return band if (start, end) == (0, len(band.text)) else lb.sub_line(band, start, end)

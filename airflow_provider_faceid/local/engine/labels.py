@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from airflow_provider_faceid.local.engine.reading import UNSURE_BELOW
+from airflow_provider_faceid.local.engine.surnames import starts_with_surname
 from airflow_provider_faceid.local.engine.textline import Point, TextLine
 
 NAME = "姓名"
@@ -40,6 +41,9 @@ _VARIANTS: dict[str, tuple[str, ...]] = {
 # values (addresses) may contain them.
 _MATCH_ANYWHERE = frozenset({RACE, NUMBER, ISSUER, VALIDITY})
 
+
+# A name has two characters at least.
+_SHORTEST_NAME = 2
 
 # Labels this long may have one unsure character that matches anything (see _matches_at).
 _WILDCARD_FROM = 4
@@ -102,7 +106,17 @@ def _label_at(line: TextLine, position: int, labels: tuple[str, ...]) -> LabelHi
         for form in _VARIANTS.get(label, (label,)):
             if _matches_at(line, position, form):
                 return LabelHit(label=label, start=position, end=position + len(form))
+        if label == NAME and position == 0 and _name_after_lone_xing(line.text):
+            return LabelHit(label=label, start=0, end=1)
     return None
+
+
+def _name_after_lone_xing(text: str) -> bool:
+    """Whether ``text`` is 姓 of 姓名 (its 名 lost) before a name: 姓 followed by a surname and at
+    least one more character. 姓 is too rare a surname to have a surname for its given name's
+    first character as well, so there the box starts with the label."""
+    rest = text[1:]
+    return text[:1] == NAME[0] and len(rest) >= _SHORTEST_NAME and starts_with_surname(rest)
 
 
 @dataclass(frozen=True)

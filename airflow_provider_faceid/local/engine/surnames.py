@@ -35,7 +35,8 @@ COMPOUND_SURNAMES = frozenset(
 _STROKES = frozenset("一丨|-_—~")
 
 
-def _starts_with_surname(text: str) -> bool:
+def starts_with_surname(text: str) -> bool:
+    """Whether ``text`` starts with a listed single or two-character surname."""
     return text[:1] in SURNAMES or text[:2] in COMPOUND_SURNAMES
 
 
@@ -45,10 +46,10 @@ def checked_name(reading: Reading) -> Reading:
     The swapped character keeps the first choice's confidence: the list decides between the two
     readings, it does not make either more certain.
     """
-    if reading.text[:1] in _STROKES and _starts_with_surname(reading.text[1:]):
+    if reading.text[:1] in _STROKES and starts_with_surname(reading.text[1:]):
         # A dash read out of the gap between 姓名 and the name: no name starts with one.
         reading = Reading(reading.text[1:], reading.scores[1:], reading.runners_up[1:])
-    if not reading.text or _starts_with_surname(reading.text):
+    if not reading.text or starts_with_surname(reading.text):
         return reading
     runner = reading.runners_up[0] if reading.runners_up else ""
     if runner not in SURNAMES or reading.scores[0] >= REPAIRABLE_BELOW:

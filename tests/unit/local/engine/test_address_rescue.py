@@ -39,6 +39,19 @@ def test_a_first_address_line_lost_with_its_label_is_read_above_the_second() -> 
     assert parse_card(with_bands(lines, extra))["address"] == "".join(ADDRESS)
 
 
+def test_a_first_line_lost_with_its_label_is_placed_from_a_birthday_read_in_pieces() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "住址", ADDRESS[0], "1989年4月3日")
+    lines += [line("1989年", 150, 190), line("4月3日", 250, 190)]  # no box holds the whole date
+    fields = parse_front(lines)
+    # The band runs to the column's end, where a SPECIMEN's edge reads as a letter.
+    text = "住址" + ADDRESS[0] + "P"
+    bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
+    extra = rescued_address(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+    (_, top), _, _, (_, bottom) = bands.boxes[0]
+    assert 220 < top < 265 < bottom < 303
+    assert [piece.text for piece in extra] == [ADDRESS[0]]
+
+
 def test_no_address_band_is_read_when_the_address_starts_with_its_province() -> None:
     lines = front_lines(number=NUMBER, address=ADDRESS)
     bands = Bands("x", (1.0,), ("",))

@@ -34,3 +34,11 @@ def test_shortened_long_labels_still_match() -> None:
 def test_a_label_needs_most_characters_read_as_first_choice() -> None:
     assert split_labels(line("佳址", 60, 250, runners={0: "住"}), FRONT_LABELS)[0].label == "住址"
     assert split_labels(line("佳扯", 60, 250, runners={0: "住", 1: "址"}), FRONT_LABELS)[0].label is None
+
+
+def test_a_lone_xing_before_a_surname_is_the_name_label_with_its_ming_lost() -> None:
+    segments = split_labels(line("姓陈萱娜", 35, 47), FRONT_LABELS)
+    assert [(s.label, s.text) for s in segments] == [("姓名", "姓"), (None, "陈萱娜")]
+    # Before no surname, or with only one character after it, 姓 is read as the value's.
+    assert [s.label for s in split_labels(line("姓萱娜", 35, 47), FRONT_LABELS)] == [None]
+    assert [s.label for s in split_labels(line("姓陈", 35, 47), FRONT_LABELS)] == [None]
