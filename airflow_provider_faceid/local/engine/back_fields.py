@@ -149,9 +149,7 @@ def authority_ending(text: str | None) -> str | None:
     # its place, so up to three characters, one of them unreadable, go when the rest starts with one.
     if not _starts_with_place(text):
         unreadable = len(text) - len(text.lstrip("*"))
-        for start in range(1, max(_MAX_LEADING_STROKES, unreadable) + 1):
-            if start > len(text) - 2:
-                break
+        for start in range(1, min(max(_MAX_LEADING_STROKES, unreadable), len(text) - 2) + 1):
             if "*" in text[:start] and _starts_with_place(text[start:]):
                 text = text[start:]
                 break

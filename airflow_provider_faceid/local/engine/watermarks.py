@@ -118,7 +118,7 @@ def _mark_spans(line: TextLine, *, tall: float) -> list[tuple[int, int]]:
         return [(0, len(text))]
     spans = [
         (match.start(), match.end())
-        for match in _LATIN_RUN.finditer(line.text)
+        for match in _LATIN_RUN.finditer(text)
         if any(piece in match.group().upper() for piece in _PIECES) or _is_latin_scrap(match.group())
     ]
     # 样 read as a look-alike right before the mark's Latin word (释本SPECIMEN).
@@ -127,9 +127,9 @@ def _mark_spans(line: TextLine, *, tall: float) -> list[tuple[int, int]]:
         for begin, _ in list(spans)
         if begin >= len(_MARK) and text[begin - 2] in _YANG_LOOKALIKES and text[begin - 1] == _MARK[-1]
     ]
-    spans += [(i, i + len(_MARK)) for i in range(len(line.text) - 1) if _spells_mark(line, i)]
-    spans += [(match.start(), match.end()) for match in _MARK_S_MISREAD.finditer(line.text)]
-    tail = _ADDRESS_TAIL.search(line.text)
+    spans += [(i, i + len(_MARK)) for i in range(len(text) - 1) if _spells_mark(line, i)]
+    spans += [(match.start(), match.end()) for match in _MARK_S_MISREAD.finditer(text)]
+    tail = _ADDRESS_TAIL.search(text)
     if tail and not _covered(spans, tail.start()):
         spans.append((tail.start(), tail.end()))
     return sorted(spans)
