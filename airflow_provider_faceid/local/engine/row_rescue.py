@@ -16,7 +16,7 @@ import numpy as np
 
 from airflow_provider_faceid import idnumber
 from airflow_provider_faceid.local.engine import labels as lb
-from airflow_provider_faceid.local.engine.bands import MIN_PITCH, ReadLine, read_band
+from airflow_provider_faceid.local.engine.bands import MIN_PITCH, Accept, ReadLine, read_band
 from airflow_provider_faceid.local.engine.front_fields import (
     BIRTHDAY,
     ETHNIC_GROUPS,
@@ -24,6 +24,7 @@ from airflow_provider_faceid.local.engine.front_fields import (
 from airflow_provider_faceid.local.engine.layout import CardLayout
 from airflow_provider_faceid.local.engine.number_reading import NUMBER_LENGTH, best_number
 from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
+from airflow_provider_faceid.local.engine.surnames import starts_with_surname
 from airflow_provider_faceid.local.engine.textline import TextLine
 
 # The widest birthday row (2000 年 12 月 28 日 with the card's spacing), in line heights.
@@ -43,6 +44,13 @@ _GROUP_WIDTH = 5
 # the band runs on far enough for a misprinted 20.
 _NUMBER_HEIGHT = 1.3
 _NUMBER_WIDTH = 24
+
+# A mark's Latin letters read into a box (two in a row: a lone letter may be a value's, A座).
+_MARK_LETTERS = re.compile(r"[A-Za-z]{2,}")
+# The characters of a name a mark over its start may hide (the mark's letters are read in
+# place of one or two of them), and the label characters a name's band may start with.
+_LOST_NAME_CHARS = 2
+_NAME_LABEL = frozenset(lb.NAME)
 
 
 def rescued_lines(
@@ -101,7 +109,50 @@ def rescued_lines(
         # From the value column on: the light label print of a band reads as noise.
         column = _value_column(layout, birth)
         found += read_band(image, read, row.center_y - pitch, height, column - height * 0.3, right)
+    elif row is not None and pitch >= MIN_PITCH * height:
+        marked = _name_under_mark(lines, fields, row.center_y - pitch)
+        if marked is not None:
+            # Up to the marked box's end: further on, more of the mark and the portrait's print
+            # make the band's reading of the name unsure.
+            accept = _name_run_back(str(fields["name"]))
+            found += read_band(image, read, row.center_y - pitch, height, left, marked.right, accept)
     return found
+
+
+def _name_under_mark(lines: list[TextLine], fields: dict[str, object], centre: float) -> TextLine | None:
+    """The box on the name's row holding a mark's Latin letters, when the name read may have lost
+    its first characters to that mark: it starts with no surname (``姓SPE力格MEN``: the letters
+    read in place of 毕 and of 名)."""
+    name = fields.get("name")
+    if not isinstance(name, str) or not name or starts_with_surname(name):
+        return None
+    marked = (line for line in lines if line.top <= centre <= line.bottom and _MARK_LETTERS.search(line.text))
+    return next((line for line in marked if name in line.text), None)
+
+
+def _name_run_back(name_read: str) -> Accept:
+    """Keeps a band that reads the name as read with one or two sure characters before it (not
+    the label's) that make it start with a surname, the longer when both do. What the band read
+    before them goes, except the label's characters: the parser cuts the label and the mark's
+    letters from the rest as from any box, and the box covers the marked box it replaces."""
+
+    def accept(band: TextLine) -> TextLine | None:
+        end = band.text.rfind(name_read)
+        for lost in range(min(_LOST_NAME_CHARS, max(end, 0)), 0, -1):
+            start = end - lost
+            sure = all(_sure_name_char(band, i) for i in range(start, end))
+            if sure and starts_with_surname(band.text[start:]):
+                while start > 0 and band.text[start - 1] in _NAME_LABEL:
+                    start -= 1
+                return lb.sub_line(band, start, len(band.text))
+        return None
+
+    return accept
+
+
+def _sure_name_char(band: TextLine, index: int) -> bool:
+    char = band.text[index]
+    return not char.isascii() and char not in _NAME_LABEL and band.char_scores[index] >= REPAIRABLE_BELOW
 
 
 def _unlabelled_gender_row(

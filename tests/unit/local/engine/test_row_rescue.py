@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from airflow_provider_faceid import idnumber
 from airflow_provider_faceid.local.engine.bands import with_bands
-from airflow_provider_faceid.local.engine.parser import parse_front
+from airflow_provider_faceid.local.engine.parser import parse_card, parse_front
 from airflow_provider_faceid.local.engine.row_rescue import (
     rescued_birthday,
     rescued_lines,
@@ -200,3 +200,37 @@ def test_a_number_cut_short_is_read_again_and_kept_only_as_a_valid_run_on() -> N
     for band in (NUMBER[:17], "2" + NUMBER[1:17] + idnumber.check_char("2" + NUMBER[1:17])):
         printed = rescued_number(IMAGE, short, fields, Bands(band, (0.95,) * len(band), ("",) * len(band)))
         assert printed == []
+
+
+def test_a_name_whose_start_a_mark_hid_is_read_again_up_to_the_marked_box() -> None:
+    printed = without(front_lines(name="毕力格", number=NUMBER, address=ADDRESS), "姓名", "毕力格")
+    lines = [*printed, line("姓SPE力格MEN", 60, 60)]  # the mark's letters read in place of 名 and 毕
+    fields = parse_card(lines)
+    assert fields["name"] == "力格"
+    bands = ScriptedBands("共鸟世动格EN", "姓名毕力格MEN")  # the band as captured, then its darkest print
+    extra = rescued_lines(IMAGE, lines, fields, bands)
+    assert len(bands.crops) == 2
+    assert parse_card(with_bands(lines, extra))["name"] == "毕力格"
+
+
+def test_a_name_under_a_mark_takes_only_sure_characters_that_start_a_surname() -> None:
+    printed = without(front_lines(name="莫超", number=NUMBER, address=ADDRESS), "姓名", "莫超")
+    lines = [*printed, line("姓名超ECIMEN", 60, 60)]
+    fields = parse_card(lines)
+    assert fields["name"] == "超"
+    # The stroke before 超 is no surname, and 一 before it no name: the name stays as read.
+    assert rescued_lines(IMAGE, lines, fields, ScriptedBands("姓名一超ECIMEN", "名超")) == []
+    unsure = Bands("名莫超", (0.9, 0.4, 0.99), ("", "", ""))
+    assert rescued_lines(IMAGE, lines, fields, unsure) == []
+    # The longer reading that starts a surname: 本 of the mark before 莫 is no surname.
+    extra = rescued_lines(IMAGE, lines, fields, ScriptedBands("胜本莫超ECIMEN"))
+    assert [piece.text for piece in extra] == ["莫超ECIMEN"]
+
+
+def test_a_name_starting_with_a_surname_is_not_read_again_under_a_mark() -> None:
+    printed = without(front_lines(number=NUMBER, address=ADDRESS), "姓名", "张三")
+    lines = [*printed, line("姓名张三ECIMEN", 60, 60)]
+    fields = parse_card(lines)
+    bands = ScriptedBands("姓名李张三")
+    assert rescued_lines(IMAGE, lines, fields, bands) == []
+    assert bands.crops == []
