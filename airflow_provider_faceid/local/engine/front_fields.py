@@ -57,6 +57,9 @@ _DATE_MARKS = frozenset("年月日")
 # Boxes with these are no name: digits, punctuation, Latin letters (a SPECIMEN watermark; names of
 # every group are written in Chinese characters, minority names with a middle dot).
 _NOT_NAME = re.compile(r"[\d.,:;()\[\]/\\A-Za-z]")
+# A lone unsure character boxed this much lower than the 姓名 label is a stroke of the label's
+# end read on its own (人 at 0.55, half the label's height): a name prints larger than its label.
+_SCRAP_HEIGHT = 0.6
 
 
 def parse_front(lines: list[TextLine], *, card_size: tuple[float, float] | None = None) -> dict[str, Any]:
@@ -157,7 +160,10 @@ def _starred_number(number: NumberReading) -> str:
 def _name(layout: CardLayout) -> str | None:
     anchor = layout.anchor(lb.NAME)
     if anchor is not None:
-        return _name_text([v for v in layout.right_of(anchor) if not _NOT_NAME.search(v.text) and _sure(v)])
+        values = layout.right_of(anchor)
+        return _name_text(
+            [v for v in values if not _NOT_NAME.search(v.text) and _sure(v) and not _scrap(v, anchor)]
+        )
     gender_anchor = layout.anchor(lb.GENDER) or layout.anchor(lb.RACE)
     if gender_anchor is None:
         return None
@@ -178,6 +184,11 @@ def _name(layout: CardLayout) -> str | None:
 def _sure(value: TextLine) -> bool:
     """Not a piece read wholly unsure: the gap between 姓名 and the name reads as a stray 儿 or 一."""
     return any(score >= UNSURE_BELOW for score in value.char_scores) or not value.char_scores
+
+
+def _scrap(value: TextLine, label: TextLine) -> bool:
+    unsure = not value.char_scores or value.char_scores[0] < REPAIRABLE_BELOW
+    return len(value.text) == 1 and unsure and value.height < _SCRAP_HEIGHT * label.height
 
 
 def _name_text(lines: list[TextLine]) -> str | None:
@@ -220,10 +231,11 @@ def _race(layout: CardLayout) -> str | None:
     if anchor is not None:
         value = Reading.of(layout.right_of(anchor))
         # A mark's letter left of the group (P裕固 under SPECIMEN): no group's name starts with one.
+        # The runner-ups first: 土象 (象 unsure, runner-up 家) is 土家, not 土 and a scrap.
         matched = (
-            _ethnic_group(value.text)
+            _ethnic_group_of(value)
+            or _ethnic_group(value.text)
             or _ethnic_group(_NOT_CJK_LEAD.sub("", value.text))
-            or _ethnic_group_of(value)
         )
         if matched:
             return matched

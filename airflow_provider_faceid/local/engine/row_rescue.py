@@ -75,8 +75,13 @@ def rescued_lines(
     right = max(birth.right, birthday.right) + 3 * height
     found: list[TextLine] = []
     row = gender or race
-    if name is None and row is None and None in (fields.get("gender"), fields.get("race")):
-        return _unlabelled_gender_row(image, layout, birth, fields, read, right)
+    if row is None and None in (fields.get("gender"), fields.get("race")):
+        if name is None:
+            return _unlabelled_gender_row(image, layout, birth, fields, read, right)
+        if fields.get("gender") is not None:
+            # 姓名 read, the row's labels not: the group is read as when every label was lost (a
+            # missing gender is read below, midway between the name and the birthday).
+            found = _unlabelled_gender_row(image, layout, birth, fields, read, right)
     if fields.get("gender") is None:
         if gender is not None:
             # Label read, value not: the value alone, between the label and 民族.

@@ -47,6 +47,9 @@ _BEN_LOOKALIKES = frozenset("苯")
 _MARK_HALVES = frozenset("样羊木")
 _SHORTEST_LATIN_SCRAP = 2
 _LETTER_IN_DIGITS = re.compile(r"(?<=\d)[SPECIMNspecimn](?=\d)")
+# One letter of SPECIMEN starting a line before an ideograph that no building's letter stands
+# before (S山村: the mark's S over the line's start; A座, B栋, C区 stay).
+_LETTER_AT_START = re.compile(r"^[SPECIMN](?=[\u4e00-\u9fff])(?![座栋幢楼区单号室门梯层户])")
 # What is left beside a mark that cut a line: separators read between the mark and the value.
 _SEPARATORS = " .·-_,:;"
 
@@ -91,8 +94,8 @@ def _read_twice(piece: TextLine, lines: list[TextLine]) -> bool:
 def _with_edge_scraps(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """On a card that carries a mark, a 样 that starts or ends a line or a 本 that ends one is the edge of
     a mark crossing it (样县新民乡..., 唐若芳本, with its 样 read as a half: 黄波羊本), as is a
-    letter of SPECIMEN between digits: the mark repeats over such cards, and a value with those
-    is rarer than a mark's edge over it."""
+    letter of SPECIMEN between digits or before a line's first ideograph: the mark repeats over
+    such cards, and a value with those is rarer than a mark's edge over it."""
     edges = []
     if len(text) > 1 and text[0] == "样" and not _covered(spans, 0):
         edges.append((0, 1))
@@ -104,10 +107,10 @@ def _with_edge_scraps(text: str, spans: list[tuple[int, int]]) -> list[tuple[int
         # With the 样 before it read as one of its halves (黄波羊本): the whole mark.
         whole = len(text) > 2 and text[-2] in _MARK_HALVES and not _covered(spans, len(text) - 2)
         edges.append((len(text) - 2 if whole else len(text) - 1, len(text)))
-    # One letter of SPECIMEN between two digits (2巷10M3号): a house number has no such letter.
-    edges += [
-        (m.start(), m.end()) for m in _LETTER_IN_DIGITS.finditer(text) if not _covered(spans, m.start())
-    ]
+    # One letter of SPECIMEN between two digits (2巷10M3号): a house number has no such letter;
+    # nor does a place name start with one (S山村).
+    letters = [*_LETTER_IN_DIGITS.finditer(text), *_LETTER_AT_START.finditer(text)]
+    edges += [(m.start(), m.end()) for m in letters if not _covered(spans, m.start())]
     return sorted([*spans, *edges])
 
 

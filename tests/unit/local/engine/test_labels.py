@@ -42,3 +42,11 @@ def test_a_lone_xing_before_a_surname_is_the_name_label_with_its_ming_lost() -> 
     # Before no surname, or with only one character after it, 姓 is read as the value's.
     assert [s.label for s in split_labels(line("姓萱娜", 35, 47), FRONT_LABELS)] == [None]
     assert [s.label for s in split_labels(line("姓陈", 35, 47), FRONT_LABELS)] == [None]
+
+
+def test_a_label_starts_after_what_the_box_read_unsure_out_of_its_edge() -> None:
+    # 姓 faded on a compressed capture: 1 read at 0.43 in its place, then 名 and the name.
+    segments = split_labels(line("1名樊怡", 35, 47, scores={0: 0.43}), FRONT_LABELS)
+    assert [(s.label, s.text) for s in segments] == [(None, "1"), ("姓名", "名"), (None, "樊怡")]
+    # A sure digit before it is a value's: the two-character label counts only at a box's start.
+    assert [s.label for s in split_labels(line("1名樊怡", 35, 47), FRONT_LABELS)] == [None]

@@ -130,6 +130,25 @@ def test_name_without_its_label_is_the_row_above_gender() -> None:
     assert parse_front(lines)["name"] == "张三"
 
 
+def test_a_stroke_of_the_name_label_read_as_a_small_unsure_character_is_no_part_of_the_name() -> None:
+    lines = front_lines(name="阿依古丽·依明", number=NUMBER, address=ADDRESS)
+    # Half a row high, where 姓名's box ends.
+    scrap = TextLine("人", ((105, 67), (120, 67), (120, 82), (105, 82)), 0.55, (0.55,), ("",))
+    assert parse_front([*lines, scrap])["name"] == "阿依古丽·依明"
+    # A whole-height character there is read into the name as it was read.
+    assert parse_front([*lines, line("人", 120, 60, score=0.55)])["name"] == "人阿依古丽·依明"
+
+
+def test_a_group_an_unsure_character_completes_with_its_runner_up_beats_a_shorter_group() -> None:
+    # 土家 with 家 read 象 at 0.7 (runner-up 家): 土 alone is a group too, but the reading spells 土家.
+    lines = [p for p in front_lines(number=NUMBER, address=ADDRESS) if p.text != "汉"]
+    lines.append(line("土象", 375, 125, scores={1: 0.7}, runners={1: "家"}))
+    assert parse_front(lines)["race"] == "土家"
+    # A sure 象 stays as read: the group is 土 and the rest what was read after it.
+    lines[-1] = line("土象", 375, 125)
+    assert parse_front(lines)["race"] == "土"
+
+
 def test_race_outside_the_56_groups_is_returned_as_read() -> None:
     lines = front_lines(race="备", number=NUMBER, address=ADDRESS)
     assert parse_front(lines)["race"] == "备"

@@ -234,3 +234,14 @@ def test_a_name_starting_with_a_surname_is_not_read_again_under_a_mark() -> None
     bands = ScriptedBands("姓名李张三")
     assert rescued_lines(IMAGE, lines, fields, bands) == []
     assert bands.crops == []
+
+
+def test_with_the_name_label_read_and_the_row_labels_lost_the_group_is_read_one_pitch_up() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "性别", "民族", "汉")
+    fields = parse_front(lines)
+    assert (fields["gender"], fields["race"]) == ("男", None)
+    bands = ScriptedBands("结男依民仫佬")
+    extra = rescued_lines(IMAGE, lines, fields, bands)
+    assert [piece.text for piece in extra] == ["仫佬"]
+    (_, top), _, (_, bottom), _ = extra[0].box
+    assert top < 125 + 30 and bottom > 125  # the gender row's band, between the name and birthday

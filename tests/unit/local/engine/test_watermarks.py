@@ -86,6 +86,10 @@ def test_on_a_marked_card_a_leading_yang_or_trailing_ben_is_the_edge_of_a_mark()
     assert texts([line("SPECIMEN", 500, 300), line("本溪市明山区", 150, 260)]) == ["本溪市明山区"]
     assert texts([line("样本", 500, 300), line("太平社区2巷10M3号", 150, 260)]) == ["太平社区2巷10", "3号"]
     assert texts([line("太平社区2巷10M3号", 150, 260)]) == ["太平社区2巷10M3号"]
+    # The mark's S over a line's first ideograph (S山村); a building's letter (A座, B栋) stays.
+    assert texts([line("样本", 500, 300), line("S山村2组190号", 150, 290)]) == ["山村2组190号"]
+    assert texts([line("样本", 500, 300), line("B栋2单元301室", 150, 290)]) == ["B栋2单元301室"]
+    assert texts([line("S山村2组190号", 150, 290)]) == ["S山村2组190号"]
 
 
 def test_a_mark_read_with_a_look_alike_or_a_stray_character_still_goes_whole() -> None:
