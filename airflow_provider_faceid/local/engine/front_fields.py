@@ -60,6 +60,9 @@ _NOT_NAME = re.compile(r"[\d.,:;()\[\]/\\A-Za-z]")
 # A lone unsure character boxed this much lower than the 姓名 label is a stroke of the label's
 # end read on its own (人 at 0.55, half the label's height): a name prints larger than its label.
 _SCRAP_HEIGHT = 0.6
+# A lone unsure character at the end of one box that the next box on the row covers this share of
+# was read twice: the label's box reaching over the name's first character (姓名委 | 魏金昌).
+_READ_TWICE = 0.4
 
 
 def parse_front(lines: list[TextLine], *, card_size: tuple[float, float] | None = None) -> dict[str, Any]:
@@ -162,7 +165,7 @@ def _name(layout: CardLayout) -> str | None:
     if anchor is not None:
         values = layout.right_of(anchor)
         return _name_text(
-            [v for v in values if not _NOT_NAME.search(v.text) and _sure(v) and not _scrap(v, anchor)]
+            [v for v in values if not _NOT_NAME.search(v.text) and _sure(v) and not _scrap(v, anchor, values)]
         )
     gender_anchor = layout.anchor(lb.GENDER) or layout.anchor(lb.RACE)
     if gender_anchor is None:
@@ -186,9 +189,14 @@ def _sure(value: TextLine) -> bool:
     return any(score >= UNSURE_BELOW for score in value.char_scores) or not value.char_scores
 
 
-def _scrap(value: TextLine, label: TextLine) -> bool:
+def _scrap(value: TextLine, label: TextLine, row: list[TextLine]) -> bool:
+    """A lone unsure character that is a stroke of the label or a name's character read twice."""
     unsure = not value.char_scores or value.char_scores[0] < REPAIRABLE_BELOW
-    return len(value.text) == 1 and unsure and value.height < _SCRAP_HEIGHT * label.height
+    if len(value.text) != 1 or not unsure:
+        return False
+    width = value.right - value.left
+    covered = any(value.left < other.left < value.right - _READ_TWICE * width for other in row)
+    return covered or value.height < _SCRAP_HEIGHT * label.height
 
 
 def _name_text(lines: list[TextLine]) -> str | None:

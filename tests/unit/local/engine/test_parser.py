@@ -139,6 +139,15 @@ def test_a_stroke_of_the_name_label_read_as_a_small_unsure_character_is_no_part_
     assert parse_front([*lines, line("人", 120, 60, score=0.55)])["name"] == "人阿依古丽·依明"
 
 
+def test_a_name_character_the_labels_box_reads_again_under_the_names_box_goes() -> None:
+    lines = [p for p in front_lines(number=NUMBER, address=ADDRESS) if p.text not in ("姓名", "张三")]
+    label = line("姓名委", 60, 60, scores={2: 0.58})  # 魏 half under the label's box, read as 委
+    name = line("魏金昌", label.right - 15, 60)
+    assert parse_front([*lines, label, name])["name"] == "魏金昌"
+    # Beside the name's box, not under it: read into the name as it was read.
+    assert parse_front([*lines, label, line("魏金昌", label.right, 60)])["name"] == "委魏金昌"
+
+
 def test_a_group_an_unsure_character_completes_with_its_runner_up_beats_a_shorter_group() -> None:
     # 土家 with 家 read 象 at 0.7 (runner-up 家): 土 alone is a group too, but the reading spells 土家.
     lines = [p for p in front_lines(number=NUMBER, address=ADDRESS) if p.text != "汉"]
