@@ -21,6 +21,7 @@ from airflow_provider_faceid.local.engine.front_fields import (
 from airflow_provider_faceid.local.engine.layout import CardLayout, rows
 from airflow_provider_faceid.local.engine.number_reading import best_number
 from airflow_provider_faceid.local.engine.place_names import province_names
+from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
 from airflow_provider_faceid.local.engine.textline import TextLine
 from airflow_provider_faceid.local.engine.watermarks import without_specimen_marks
 
@@ -41,6 +42,9 @@ _ROW_END_ROOM = 2
 
 # The start of such a row, in line heights: 室 or 12号 and the slack before them.
 _SHORT_END_ROW = 3.5
+
+# The most digits of a room number that may go onto a row of their own.
+_ROOM_DIGITS = 4
 
 # A row ending within this many line heights of the column's end is full.
 _FULL_ROW_SLACK = 1.0
@@ -134,12 +138,11 @@ def rescued_address_end(
         return []
     left = min(v.left for v in last) - height * 0.5
     right = max(v.right for row in address_rows for v in row)
-    found_end = read_band(image, read, centre, height, left, right, _address_end_value)
+    accept = _room_digits_or_end if address[-1].isdigit() else _address_end_value
+    found_end = read_band(image, read, centre, height, left, right, accept)
     # The mark's letters as dark as the print (a screen re-shoot) read into the whole band; a
     # row of one or two characters (室, 12号) is clear of them at its start.
-    return found_end or read_band(
-        image, read, centre, height, left, left + _SHORT_END_ROW * height, _address_end_value
-    )
+    return found_end or read_band(image, read, centre, height, left, left + _SHORT_END_ROW * height, accept)
 
 
 def rescued_address_row_end(
@@ -242,6 +245,17 @@ def _address_end_value(band: TextLine, *, longest: int = _LONGEST_END_ROW) -> Te
     if text[-1] not in _FINISHED_ADDRESS:
         return None
     return band if end == len(band.text) else lb.sub_line(band, 0, end)
+
+
+def _room_digits_or_end(band: TextLine) -> TextLine | None:
+    """After an address stopping on a digit: the end of an address, or the rest of its room
+    number alone (楼50 | 2: a card may print the room without 室), every digit read surely (a
+    mark's scrap below the address reads as unsure digits, 11 or 件4)."""
+    text = band.text.strip()
+    sure = all(score >= REPAIRABLE_BELOW for score in band.char_scores)
+    if text.isdigit() and len(text) <= _ROOM_DIGITS and sure:
+        return band
+    return _address_end_value(band)
 
 
 def _address_value(band: TextLine) -> TextLine | None:

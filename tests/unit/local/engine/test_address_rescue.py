@@ -77,6 +77,21 @@ def test_an_address_stopping_on_a_digit_reads_the_row_below_for_its_end() -> Non
     assert parse_front(with_bands(scrap, extra))["address"] == "".join(ADDRESS)
 
 
+def test_a_room_number_cut_short_takes_its_last_digits_from_the_row_below_when_read_surely() -> None:
+    cut = ("北京市海淀区中关村大街", "27号院3号楼50")  # the room printed without 室, its 2 wrapped
+    lines = front_lines(number=NUMBER, address=cut)
+    fields = parse_front(lines)
+    extra = rescued_address_end(IMAGE, lines, fields, ScriptedBands("2"))
+    assert parse_front(with_bands(lines, extra))["address"] == "北京市海淀区中关村大街27号院3号楼502"
+    # Unsure digits there are a mark's scrap (样本 read as 11), and after a finished address
+    # nothing is read at all.
+    assert rescued_address_end(IMAGE, lines, fields, Bands("11", (0.6, 0.5), ("", ""))) == []
+    finished = front_lines(number=NUMBER, address=ADDRESS)
+    bands = ScriptedBands("2")
+    assert rescued_address_end(IMAGE, finished, parse_front(finished), bands) == []
+    assert bands.crops == []
+
+
 def test_an_address_whose_last_row_fills_the_column_reads_the_row_below() -> None:
     # ...中关村 fills the column (x 150-393 of a card whose portrait starts at x 400): the address
     # may go on below, finished as it looks.
