@@ -43,7 +43,7 @@ _MATCH_ANYWHERE = frozenset({RACE, NUMBER, ISSUER, VALIDITY})
 
 
 # A name has two characters at least.
-_SHORTEST_NAME = 2
+SHORTEST_NAME = 2
 
 # Labels this long may have one unsure character that matches anything (see _matches_at).
 _WILDCARD_FROM = 4
@@ -126,7 +126,7 @@ def _name_after_lone_xing(text: str) -> bool:
     least one more character. 姓 is too rare a surname to have a surname for its given name's
     first character as well, so there the box starts with the label."""
     rest = text[1:]
-    return text[:1] == NAME[0] and len(rest) >= _SHORTEST_NAME and starts_with_surname(rest)
+    return text[:1] == NAME[0] and len(rest) >= SHORTEST_NAME and starts_with_surname(rest)
 
 
 @dataclass(frozen=True)

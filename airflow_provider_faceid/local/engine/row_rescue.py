@@ -26,6 +26,7 @@ from airflow_provider_faceid.local.engine.number_reading import NUMBER_LENGTH, b
 from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
 from airflow_provider_faceid.local.engine.surnames import starts_with_surname
 from airflow_provider_faceid.local.engine.textline import TextLine
+from airflow_provider_faceid.local.engine.watermarks import without_specimen_marks
 
 # The widest birthday row (2000 年 12 月 28 日 with the card's spacing), in line heights.
 _BIRTHDAY_WIDTH = 12
@@ -51,6 +52,7 @@ _MARK_LETTERS = re.compile(r"[A-Za-z]{2,}")
 # place of one or two of them), and the label characters a name's band may start with.
 _LOST_NAME_CHARS = 2
 _NAME_LABEL = frozenset(lb.NAME)
+_IDEOGRAPHS = re.compile(r"[\u4e00-\u9fff]")
 
 
 def rescued_lines(
@@ -109,11 +111,13 @@ def rescued_lines(
     pitch = birth.center_y - row.center_y if row is not None else 0.0
     if fields.get("name") is None and name is not None:
         # 姓名 read, the name not: a two-character name is often no box of its own.
-        found += read_band(image, read, name.center_y, height, name.right, right)
+        found += read_band(image, read, name.center_y, height, name.right, right, _name_value)
     elif fields.get("name") is None and row is not None and pitch >= MIN_PITCH * height:
         # From the value column on: the light label print of a band reads as noise.
         column = _value_column(layout, birth)
-        found += read_band(image, read, row.center_y - pitch, height, column - height * 0.3, right)
+        found += read_band(
+            image, read, row.center_y - pitch, height, column - height * 0.3, right, _name_value
+        )
     elif row is not None and pitch >= MIN_PITCH * height:
         marked = _name_under_mark(lines, fields, row.center_y - pitch)
         if marked is not None:
@@ -122,6 +126,13 @@ def rescued_lines(
             accept = _name_run_back(str(fields["name"]))
             found += read_band(image, read, row.center_y - pitch, height, left, marked.right, accept)
     return found
+
+
+def _name_value(band: TextLine) -> TextLine | None:
+    """The band when it holds a name once a mark's letters are cut from it (two ideographs at
+    least); else None, and its darkest print is read (a grey SPECIMEN over the name, GIMENW)."""
+    kept = "".join(piece.text for piece in without_specimen_marks([band]))
+    return band if len(_IDEOGRAPHS.findall(kept)) >= lb.SHORTEST_NAME else None
 
 
 def _name_under_mark(lines: list[TextLine], fields: dict[str, object], centre: float) -> TextLine | None:

@@ -42,6 +42,16 @@ def test_a_missed_name_is_read_right_of_its_label() -> None:
     assert parse_front([*lines, *extra])["name"] == "张三"
 
 
+def test_a_missed_name_band_read_as_a_marks_letters_is_read_again_from_its_darkest_print() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "姓名", "张三")
+    fields = parse_front(lines)
+    bands = ScriptedBands("GIMENW", "白德洁")  # a grey SPECIMEN over the name, then without it
+    extra = rescued_lines(IMAGE, lines, fields, bands)
+    assert len(bands.crops) == 2
+    assert parse_card(with_bands(lines, extra))["name"] == "白德洁"
+    assert rescued_lines(IMAGE, lines, fields, ScriptedBands("GIMENW", "SPEC本")) == []
+
+
 def test_nothing_is_read_when_every_field_is_there() -> None:
     lines = front_lines(number=NUMBER, address=ADDRESS)
     bands = Bands("x", (1.0,), ("",))
