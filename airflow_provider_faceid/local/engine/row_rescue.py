@@ -52,6 +52,10 @@ _MARK_LETTERS = re.compile(r"[A-Za-z]{2,}")
 # place of one or two of them), and the label characters a name's band may start with.
 _LOST_NAME_CHARS = 2
 _NAME_LABEL = frozenset(lb.NAME)
+# A mark right after a name in its box, and the characters its 样本 is read as. Only its 样: the
+# mark's S may be read as an ideograph (样本必PECIMEN), which a band would add to the name.
+_MARK_AFTER = re.compile(r"样")
+_MARK_CHARS = frozenset("样本羊木祥释洋苯")
 _IDEOGRAPHS = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -123,9 +127,31 @@ def rescued_lines(
         if marked is not None:
             # Up to the marked box's end: further on, more of the mark and the portrait's print
             # make the band's reading of the name unsure.
-            accept = _name_run_back(str(fields["name"]))
-            found += read_band(image, read, row.center_y - pitch, height, left, marked.right, accept)
+            name_read = str(fields["name"])
+            accept = _name_run_back_or_on(name_read)
+            band = read_band(image, read, row.center_y - pitch, height, left, marked.right, accept)
+            found += [_in_marked_box(marked, name_read, name) for name in band]
     return found
+
+
+def _in_marked_box(marked: TextLine, name_read: str, name: TextLine) -> TextLine:
+    """The marked box with the name as the band read it in place of the name as read: the box's
+    label and mark stay for the parser to cut, and the name keeps its place between them (a band
+    read from its darkest print may have lost the faint label, and its share of the band would
+    put the name too far left)."""
+    start = marked.text.index(name_read)
+    end = start + len(name_read)
+    # The mark's letters read in place of the characters the band found before the name go with
+    # the name read (姓SPE力格MEN: SPE stood for 名 and 毕).
+    while start > 0 and marked.text[start - 1].isascii() and name.text != name_read:
+        start -= 1
+    return TextLine(
+        text=marked.text[:start] + name.text + marked.text[end:],
+        box=marked.box,
+        score=min(marked.score, name.score),
+        char_scores=(*marked.char_scores[:start], *name.char_scores, *marked.char_scores[end:]),
+        runners_up=(*marked.runners_up[:start], *name.runners_up, *marked.runners_up[end:]),
+    )
 
 
 def _name_value(band: TextLine) -> TextLine | None:
@@ -136,31 +162,45 @@ def _name_value(band: TextLine) -> TextLine | None:
 
 
 def _name_under_mark(lines: list[TextLine], fields: dict[str, object], centre: float) -> TextLine | None:
-    """The box on the name's row holding a mark's Latin letters, when the name read may have lost
-    its first characters to that mark: it starts with no surname (``姓SPE力格MEN``: the letters
-    read in place of 毕 and of 名)."""
+    """The box on the name's row where a mark was read into the name, when the name read may have
+    lost characters to it: its first ones when it starts with no surname and the box holds the
+    mark's Latin letters (``姓SPE力格MEN``: the letters read in place of 毕 and of 名), its last
+    ones when the mark follows it in the box (``姓名邹春样本``: 媛 under 样)."""
     name = fields.get("name")
-    if not isinstance(name, str) or not name or starts_with_surname(name):
+    if not isinstance(name, str) or not name:
         return None
-    marked = (line for line in lines if line.top <= centre <= line.bottom and _MARK_LETTERS.search(line.text))
-    return next((line for line in marked if name in line.text), None)
+    on_row = [line for line in lines if line.top <= centre <= line.bottom and name in line.text]
+    if not starts_with_surname(name):
+        marked = next((line for line in on_row if _MARK_LETTERS.search(line.text)), None)
+        if marked is not None:
+            return marked
+    return next((line for line in on_row if _MARK_AFTER.search(line.text.split(name, 1)[1])), None)
 
 
-def _name_run_back(name_read: str) -> Accept:
-    """Keeps a band that reads the name as read with one or two sure characters before it (not
-    the label's) that make it start with a surname, the longer when both do. What the band read
-    before them goes, except the label's characters: the parser cuts the label and the mark's
-    letters from the rest as from any box, and the box covers the marked box it replaces."""
+def _name_run_back_or_on(name_read: str) -> Accept:
+    """The name as a band reads it with one or two sure characters more than read, where the mark
+    hid them: before it (not the label's) when that makes it start with a surname, the longer
+    when both do; or after it, right before the mark's 样 or the band's end, and no
+    character a mark's 样本 is read as (祥, 洋 ...). None when the band reads no such name."""
 
     def accept(band: TextLine) -> TextLine | None:
         end = band.text.rfind(name_read)
-        for lost in range(min(_LOST_NAME_CHARS, max(end, 0)), 0, -1):
-            start = end - lost
-            sure = all(_sure_name_char(band, i) for i in range(start, end))
-            if sure and starts_with_surname(band.text[start:]):
-                while start > 0 and band.text[start - 1] in _NAME_LABEL:
-                    start -= 1
-                return lb.sub_line(band, start, len(band.text))
+        if end < 0:
+            return None
+        if not starts_with_surname(name_read):
+            for lost in range(min(_LOST_NAME_CHARS, end), 0, -1):
+                start = end - lost
+                sure = all(_sure_name_char(band, i) for i in range(start, end))
+                if sure and starts_with_surname(band.text[start:]):
+                    return lb.sub_line(band, start, end + len(name_read))
+            return None
+        after = end + len(name_read)
+        for lost in range(min(_LOST_NAME_CHARS, len(band.text) - after), 0, -1):
+            added = range(after, after + lost)
+            rest = band.text[after + lost :]
+            sure = all(_sure_name_char(band, i) and band.text[i] not in _MARK_CHARS for i in added)
+            if sure and (not rest or _MARK_AFTER.match(rest)):
+                return lb.sub_line(band, end, after + lost)
         return None
 
     return accept

@@ -234,7 +234,8 @@ def test_a_name_under_a_mark_takes_only_sure_characters_that_start_a_surname() -
     assert rescued_lines(IMAGE, lines, fields, unsure) == []
     # The longer reading that starts a surname: 本 of the mark before 莫 is no surname.
     extra = rescued_lines(IMAGE, lines, fields, ScriptedBands("胜本莫超ECIMEN"))
-    assert [piece.text for piece in extra] == ["莫超ECIMEN"]
+    assert [piece.text for piece in extra] == ["姓名莫超ECIMEN"]  # the marked box, 莫 put back
+    assert parse_card(with_bands(lines, extra))["name"] == "莫超"
 
 
 def test_a_name_starting_with_a_surname_is_not_read_again_under_a_mark() -> None:
@@ -255,3 +256,16 @@ def test_with_the_name_label_read_and_the_row_labels_lost_the_group_is_read_one_
     assert [piece.text for piece in extra] == ["仫佬"]
     (_, top), _, (_, bottom), _ = extra[0].box
     assert top < 125 + 30 and bottom > 125  # the gender row's band, between the name and birthday
+
+
+def test_a_name_whose_end_a_mark_hid_takes_sure_characters_read_before_the_mark() -> None:
+    printed = without(front_lines(name="邹春媛", number=NUMBER, address=ADDRESS), "姓名", "邹春媛")
+    lines = [*printed, line("姓名邹春样本", 60, 60)]  # 媛 under the mark's 样
+    fields = parse_card(lines)
+    assert fields["name"] == "邹春"
+    bands = ScriptedBands("姓名邹春媛士小", "邹春媛")  # 士小: the mark's print; then the darkest print
+    extra = rescued_lines(IMAGE, lines, fields, bands)
+    assert parse_card(with_bands(lines, extra))["name"] == "邹春媛"
+    # A character the mark's 样 is read as, or one the mark follows in the band, is the mark's.
+    assert rescued_lines(IMAGE, lines, fields, ScriptedBands("姓名邹春祥本", "邹春洋")) == []
+    assert rescued_lines(IMAGE, lines, fields, ScriptedBands("姓名邹春媛本", "姓名邹春")) == []
