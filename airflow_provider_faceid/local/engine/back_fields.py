@@ -78,7 +78,10 @@ def _issued_by_without_label(layout: CardLayout) -> str | None:
     if row is None:
         return None
     row_top, row_height, column_left = row
-    column_left -= row_height
+    # Two row heights of slack: a box that holds the label's remnant gives each character a share
+    # of it, which may put the place's first character (吉 of 吉林市) a row height left of the
+    # column. What of the label comes along is cut by authority_ending.
+    column_left -= 2 * row_height
     # Two wrapped authority rows plus the gap to the validity row fit in three row heights.
     ceiling = row_top - row_height * 3
     parts = []

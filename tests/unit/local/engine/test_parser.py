@@ -313,6 +313,14 @@ def test_issuer_without_its_label_is_the_row_above_the_validity_row() -> None:
     assert parse_back(lines)["issued_by"] == "运城市公安局"
 
 
+def test_an_issuer_without_its_label_keeps_a_first_character_a_little_left_of_the_date_column() -> None:
+    # The date column starts at x 334: 吉 (read 告, runner-up 吉) is centred a row height left of
+    # it, where the label's remnant pushed the box's share of it.
+    lines = back_lines(("x",), "2009.10.30-长期")
+    lines[2:4] = [line("发机告林市公安局丰满分局", 220, 395, scores={2: 0.49}, runners={2: "吉"})]
+    assert parse_back(lines)["issued_by"] == "吉林市公安局丰满分局"
+
+
 def test_letters_read_for_digits_in_the_validity_are_digits() -> None:
     lines = back_lines(("某县公安局",), "2O16.02.29-2036.O2.29")
     assert parse_back(lines)["valid_date"] == "2016.02.29-2036.02.29"
