@@ -60,9 +60,12 @@ _NOT_NAME = re.compile(r"[\d.,:;()\[\]/\\A-Za-z]")
 # A lone unsure character boxed this much lower than the 姓名 label is a stroke of the label's
 # end read on its own (人 at 0.55, half the label's height): a name prints larger than its label.
 _SCRAP_HEIGHT = 0.6
+# Characters of a half-read 住址 that may stand before the province an address starts with.
+_LABEL_REMNANT_CHARS = 2
 # A lone unsure character at the end of one box that the next box on the row covers this share of
 # was read twice: the label's box reaching over the name's first character (姓名委 | 魏金昌).
 _READ_TWICE = 0.4
+_READ_TWICE_SURELY = 0.55
 
 
 def parse_front(lines: list[TextLine], *, card_size: tuple[float, float] | None = None) -> dict[str, Any]:
@@ -190,13 +193,15 @@ def _sure(value: TextLine) -> bool:
 
 
 def _scrap(value: TextLine, label: TextLine, row: list[TextLine]) -> bool:
-    """A lone unsure character that is a stroke of the label or a name's character read twice."""
-    unsure = not value.char_scores or value.char_scores[0] < REPAIRABLE_BELOW
-    if len(value.text) != 1 or not unsure:
+    """A lone character that is a name's character read twice, or an unsure stroke of the label."""
+    if len(value.text) != 1:
         return False
+    unsure = not value.char_scores or value.char_scores[0] < REPAIRABLE_BELOW
+    # Read surely, it must lie further under the next box (姓名草 | 韩亮永永: 草 read from 韩).
+    share = _READ_TWICE if unsure else _READ_TWICE_SURELY
     width = value.right - value.left
-    covered = any(value.left < other.left < value.right - _READ_TWICE * width for other in row)
-    return covered or value.height < _SCRAP_HEIGHT * label.height
+    covered = any(value.left < other.left < value.right - share * width for other in row)
+    return covered or (unsure and value.height < _SCRAP_HEIGHT * label.height)
 
 
 def _name_text(lines: list[TextLine]) -> str | None:
@@ -419,6 +424,10 @@ def _without_label_remnant(address: str | None) -> str | None:
         stripped = _NOT_CJK_LEAD.sub("", address.lstrip("*"))
         if stripped != address and stripped.startswith(place_names.province_names()):
             return stripped
+        # 址 read as another character (住是广东省...: 住 left of the column, 是 right of it).
+        start = province_start(address)
+        if start is not None and 0 < start <= _LABEL_REMNANT_CHARS:
+            return address[start:]
     return address
 
 

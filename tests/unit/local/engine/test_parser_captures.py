@@ -113,6 +113,25 @@ def test_a_half_read_address_label_is_cut_off() -> None:
     assert parse_front(lines)["address"] == "".join(ADDRESS)
 
 
+def test_a_label_character_read_as_another_before_the_province_is_cut_off() -> None:
+    lines = [box for box in front_lines(number=NUMBER, address=ADDRESS) if box.text != "住址"]
+    at = next(i for i, box in enumerate(lines) if box.text == ADDRESS[0])
+    # 址 read as 是 (住 left of the value column): an address starts with its province.
+    lines = replaced(lines, at, line("是" + ADDRESS[0], 123, 250))
+    assert parse_front(lines)["address"] == "".join(ADDRESS)
+    # An address that starts with its province keeps every character (江西省 is no 西...).
+    lines = replaced(lines, at, line("江西省南昌市东湖区", 150, 250))
+    assert parse_front(lines)["address"].startswith("江西省南昌市")
+
+
+def test_a_name_character_read_surely_twice_goes_only_when_well_under_the_names_box() -> None:
+    lines = [box for box in front_lines(number=NUMBER, address=ADDRESS) if box.text not in ("姓名", "张三")]
+    label = line("姓名草", 60, 60)  # 韩's left half under the label's box, read surely as 草
+    assert parse_front([*lines, label, line("韩亮永永", label.right - 17, 60)])["name"] == "韩亮永永"
+    # A third of it under the next box: two boxes of one row overlapping, the character read once.
+    assert parse_front([*lines, label, line("韩亮永永", label.right - 10, 60)])["name"] == "草韩亮永永"
+
+
 def test_an_unreadable_stroke_before_the_province_is_cut_off() -> None:
     lines = front_lines(number=NUMBER, address=ADDRESS)
     at = next(i for i, box in enumerate(lines) if box.text == ADDRESS[0])
