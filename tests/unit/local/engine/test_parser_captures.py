@@ -255,6 +255,9 @@ def test_a_birthday_row_read_without_its_gaps_is_split_into_month_and_day() -> N
     # 1989 ? 23: a month read as 美U leaves only the day; split into 2-3 it would be a date the
     # card does not print, and the number (4-3) says so.
     assert birthday_of("1989美U23日") is None
+    # 年 lost between the year and the month (198904月3日): a year has four digits, the rest is read.
+    assert birthday_of("198904月3日") == {"year": "1989", "month": "4", "day": "3"}
+    assert birthday_of("19894月38X") is None  # 38 is no day
 
 
 def test_label_remnants_left_of_the_value_column_stay_out_of_the_rows() -> None:
