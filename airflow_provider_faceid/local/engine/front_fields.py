@@ -140,9 +140,12 @@ def _digit_birthday(row: list[TextLine], number: str) -> dict[str, str] | None:
     not a reading: 23日 behind a month read as 美U is the day alone, and split into 2/3 it makes a
     birthday the card does not print."""
     groups = re.findall(r"\d+", " ".join(box.text for box in row))
-    if groups and len(groups[0]) in (5, 6):
-        # 年 lost between the year and the month (194411月10日): a year has four digits.
-        groups = [groups[0][:4], groups[0][4:], *groups[1:]]
+    if len(groups) == 2 and len(groups[0]) in (5, 6):
+        # 年 lost between the year and the month (194411月10日), or read as a digit (20011 12): kept
+        # only as the date the (valid) number agrees with, as a split below.
+        year, month, day = int(groups[0][:4]), int(groups[0][4:]), int(groups[1])
+        date = _real_date(year, month, day)
+        return _date_fields(year, month, day) if date and date == idnumber.birthday_of(number) else None
     if len(groups) == 3 and len(groups[0]) == 4:
         year, month, day = (int(g) for g in groups)
         return _date_fields(year, month, day) if _real_date(year, month, day) else None

@@ -350,12 +350,7 @@ def _group_value(band: TextLine) -> TextLine | None:
 
 
 def _birthday_value(band: TextLine) -> TextLine | None:
-    """The band when it holds the year and a month at least, and, when its 年 was read, a whole
-    date: a date broken after its 年 (1971年89BECIMEN, a grey mark over 月6日) is worth reading
-    again from its darkest print."""
-    if len(re.findall(r"\d", band.text)) < _BIRTHDAY_DIGITS:
-        return None
-    return None if "年" in band.text and not BIRTHDAY.search(band.text) else band
+    return band if len(re.findall(r"\d", band.text)) >= _BIRTHDAY_DIGITS else None
 
 
 def _number_value(band: TextLine) -> TextLine | None:

@@ -181,18 +181,6 @@ def test_a_missed_birthday_row_is_read_midway_between_the_gender_row_and_the_add
     assert parse_front([*lines, *extra])["birthday"] == {"year": "1989", "month": "4", "day": "3"}
 
 
-def test_a_birthday_band_broken_after_its_year_is_read_again_from_its_darkest_print() -> None:
-    lines = without(front_lines(number=NUMBER, address=ADDRESS), "出生", "1989年4月3日")
-    fields = parse_front(lines)
-    bands = ScriptedBands("出生1989年49BECIMEN", "出生1989年4月3日")  # a grey mark over 月3日
-    extra = rescued_birthday(IMAGE, lines, fields, bands)
-    assert len(bands.crops) == 2
-    assert parse_card([*lines, *extra])["birthday"] == {"year": "1989", "month": "4", "day": "3"}
-    # Digits without 年 (labels and 年月日 lost together) are kept as read, without a second reading.
-    bands = ScriptedBands("1989 4 3")
-    assert [piece.text for piece in rescued_birthday(IMAGE, lines, fields, bands)] == ["1989 4 3"]
-
-
 def test_a_gender_label_boxed_with_a_slanting_mark_still_places_the_birthday_row() -> None:
     lines = without(front_lines(number=NUMBER, address=ADDRESS), "出生", "1989年4月3日", "性别", "男")
     # 性别 男 样本 as one box up the mark's slant: three line heights tall (y 110-200).
