@@ -89,8 +89,9 @@ def find_labels(line: TextLine, labels: tuple[str, ...]) -> list[LabelHit]:
     """Non-overlapping label occurrences in ``line``, left to right."""
     hits: list[LabelHit] = []
     position = 0
+    start = _box_start(line)
     while position < len(line.text):
-        hit = _label_at(line, position, labels)
+        hit = _label_at(line, position, labels, start)
         if hit is None:
             position += 1
             continue
@@ -99,8 +100,8 @@ def find_labels(line: TextLine, labels: tuple[str, ...]) -> list[LabelHit]:
     return hits
 
 
-def _label_at(line: TextLine, position: int, labels: tuple[str, ...]) -> LabelHit | None:
-    start = _box_start(line)
+def _label_at(line: TextLine, position: int, labels: tuple[str, ...], start: int) -> LabelHit | None:
+    """The label at ``position``; two-character labels only where the box's text starts (``start``)."""
     for label in labels:
         if position != start and label not in _MATCH_ANYWHERE:
             continue

@@ -26,7 +26,7 @@ from airflow_provider_faceid.local.engine.number_reading import NUMBER_LENGTH, b
 from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
 from airflow_provider_faceid.local.engine.surnames import starts_with_surname
 from airflow_provider_faceid.local.engine.textline import TextLine
-from airflow_provider_faceid.local.engine.watermarks import without_specimen_marks
+from airflow_provider_faceid.local.engine.watermarks import MARK_LOOKALIKES, without_specimen_marks
 
 # The widest birthday row (2000 年 12 月 28 日 with the card's spacing), in line heights.
 _BIRTHDAY_WIDTH = 12
@@ -52,10 +52,9 @@ _MARK_LETTERS = re.compile(r"[A-Za-z]{2,}")
 # place of one or two of them), and the label characters a name's band may start with.
 _LOST_NAME_CHARS = 2
 _NAME_LABEL = frozenset(lb.NAME)
-# A mark right after a name in its box, and the characters its 样本 is read as. Only its 样: the
-# mark's S may be read as an ideograph (样本必PECIMEN), which a band would add to the name.
+# A mark right after a name in its box. Only its 样: the mark's S may be read as an ideograph
+# (样本必PECIMEN), which a band would add to the name.
 _MARK_AFTER = re.compile(r"样")
-_MARK_CHARS = frozenset("样本羊木祥释洋苯")
 _IDEOGRAPHS = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -143,7 +142,8 @@ def _in_marked_box(marked: TextLine, name_read: str, name: TextLine) -> TextLine
     end = start + len(name_read)
     # The mark's letters read in place of the characters the band found before the name go with
     # the name read (姓SPE力格MEN: SPE stood for 名 and 毕).
-    while start > 0 and marked.text[start - 1].isascii() and name.text != name_read:
+    found_before = not name.text.startswith(name_read)
+    while found_before and start > 0 and marked.text[start - 1].isascii():
         start -= 1
     return TextLine(
         text=marked.text[:start] + name.text + marked.text[end:],
@@ -198,7 +198,7 @@ def _name_run_back_or_on(name_read: str) -> Accept:
         for lost in range(min(_LOST_NAME_CHARS, len(band.text) - after), 0, -1):
             added = range(after, after + lost)
             rest = band.text[after + lost :]
-            sure = all(_sure_name_char(band, i) and band.text[i] not in _MARK_CHARS for i in added)
+            sure = all(_sure_name_char(band, i) and band.text[i] not in MARK_LOOKALIKES for i in added)
             if sure and (not rest or _MARK_AFTER.match(rest)):
                 return lb.sub_line(band, end, after + lost)
         return None

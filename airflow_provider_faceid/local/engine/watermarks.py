@@ -45,6 +45,9 @@ _MARK_HEIGHT = 1.8
 _BEN_LOOKALIKES = frozenset("苯")
 # What the recogniser reads 样 as when it reads only one side of it.
 _MARK_HALVES = frozenset("样羊木")
+# Every character 样本 is read as, 洋 included (样 with the print's stroke across it): none of them
+# ends a name with the mark right after it (see row_rescue).
+MARK_LOOKALIKES = frozenset(_MARK) | _MARK_HALVES | _YANG_LOOKALIKES | _BEN_LOOKALIKES | {"洋"}
 _SHORTEST_LATIN_SCRAP = 2
 _LETTER_IN_DIGITS = re.compile(r"(?<=\d)[SPECIMNspecimn](?=\d)")
 # One letter of SPECIMEN starting a line before an ideograph that no building's letter stands
