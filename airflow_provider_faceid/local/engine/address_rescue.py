@@ -23,7 +23,7 @@ from airflow_provider_faceid.local.engine.number_reading import best_number
 from airflow_provider_faceid.local.engine.place_names import province_names
 from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
 from airflow_provider_faceid.local.engine.textline import TextLine
-from airflow_provider_faceid.local.engine.watermarks import without_specimen_marks
+from airflow_provider_faceid.local.engine.watermarks import MARK_LOOKALIKES, without_specimen_marks
 
 # Address lines are this many line heights apart (1.05-1.15 on the cards measured).
 _ADDRESS_PITCH = 1.1
@@ -153,34 +153,49 @@ def rescued_address_row_end(
     *,
     card_size: tuple[float, float] | None = None,
 ) -> list[TextLine]:
-    """The address's last row read again out to the address column's end, when its boxes stop
-    well short of it: a mark slanting across the row (SPECIMEN over 1306室) splits the detector's
-    box, and what lies under the mark is lost with it (...231弄11号). Kept only when it reads as
-    the same row run on to a finished address."""
+    """Address rows read again out to the address column's end, where their boxes stop well
+    short of it: a mark slanting across a row splits the detector's box, and what lies under the
+    mark is lost with it (...231弄11号 on the last row; 县三合 between 自治 and the next row's 镇).
+    Kept only when the band reads the same row run on: to a finished address on the last row,
+    by surely read print on a row the address goes on below (rows are filled before they wrap)."""
     found = _address_rows(lines)
     if found is None or fields.get("address") is None:
         return []
     address_rows, _ = found
-    last = address_rows[-1]
-    height = max(v.height for v in last)
-    end = max(v.right for v in last)
     right = _column_right(card_size, otherwise=max(v.right for row in address_rows for v in row))
+    extra: list[TextLine] = []
+    for index, row in enumerate(address_rows):
+        rows_above = "".join(v.text for above in address_rows[:index] for v in above)
+        below = "".join(v.text for v in address_rows[index + 1]) if index + 1 < len(address_rows) else None
+        extra += _row_run_on(image, read, row, right, rows_above, below)
+    return extra
+
+
+def _row_run_on(
+    image: np.ndarray, read: ReadLine, row: list[TextLine], right: float, rows_above: str, below: str | None
+) -> list[TextLine]:
+    """One address row's band out to ``right`` and what it reads after the boxes as read;
+    ``below`` is the next row's text, None for the last row."""
+    height = max(v.height for v in row)
+    end = max(v.right for v in row)
     if right - end < _ROW_END_ROOM * height:
         return []
-    start = min(last, key=lambda v: v.left)
-    centre = sum(v.center_y for v in last) / len(last)
-    read_so_far = "".join(v.text for v in sorted(last, key=lambda v: v.left))
-    rows_above = "".join(v.text for row in address_rows[:-1] for v in row)
+    start = min(row, key=lambda v: v.left)
+    centre = sum(v.center_y for v in row) / len(row)
+    read_so_far = "".join(v.text for v in sorted(row, key=lambda v: v.left))
 
     def run_on(band: TextLine) -> TextLine | None:
         # Only what follows the boxes as read is taken, and only when the band read them the
         # same: a reading that differs from them (楼 -> 接) is a worse one, not more of the row.
-        value = _address_end_value(band, longest=len(band.text))
-        if not band.text.startswith(read_so_far) or value is None:
+        if not band.text.startswith(read_so_far):
+            return None
+        value = _address_end_value(band, longest=len(band.text)) if below is None else _sure_print(band)
+        if value is None:
             return None
         tail = value.text[len(read_so_far) :]
-        # A band reaching into the row above (rows set tight) reads that row's end again.
-        if not tail or tail in rows_above:
+        # A band reaching into the row above (rows set tight) reads that row's end again; one
+        # reaching into the row below, that row's start.
+        if not tail or tail in rows_above or (below is not None and below.startswith(tail)):
             return None
         # Placed right after the boxes read: the band's share of a wide band may lie far right,
         # and a wide gap would end the address row before it.
@@ -195,6 +210,21 @@ def rescued_address_row_end(
         return band.text != read_so_far
 
     return read_band(image, read, centre, height, start.left - height * 0.3, right, run_on, retry=differs)
+
+
+def _sure_print(band: TextLine) -> TextLine | None:
+    """The band up to its last address print when every character is print read surely and no
+    mark's (样本 or what it is read as): the middle of an address, which may end anyhow."""
+    printed = _ADDRESS_PRINT.search(band.text[::-1])
+    if printed is None:
+        return None
+    end = len(band.text) - printed.start()
+    pairs = zip(band.text[:end], band.char_scores, strict=False)
+    if not all(
+        _ADDRESS_PRINT.match(c) and s >= REPAIRABLE_BELOW and c not in MARK_LOOKALIKES for c, s in pairs
+    ):
+        return None
+    return band if end == len(band.text) else lb.sub_line(band, 0, end)
 
 
 def _fills_column(row: list[TextLine], height: float, card_size: tuple[float, float] | None) -> bool:

@@ -132,6 +132,10 @@ def _group_ending(text: str) -> str | None:
     return None
 
 
+# A birthday row's digits with no gap between them: year, month and day, 1-2 digits each.
+_YEAR_AND_DATE = (6, 8)
+
+
 def _digit_birthday(row: list[TextLine], number: str) -> dict[str, str] | None:
     """Year, month and day as the digit groups of the row read them (年月日 printed in the
     labels' blue may be lost with the labels), if they make a real date. When the gaps between
@@ -140,6 +144,10 @@ def _digit_birthday(row: list[TextLine], number: str) -> dict[str, str] | None:
     not a reading: 23日 behind a month read as 美U is the day alone, and split into 2/3 it makes a
     birthday the card does not print."""
     groups = re.findall(r"\d+", " ".join(box.text for box in row))
+    if len(groups) == 1 and _YEAR_AND_DATE[0] <= len(groups[0]) <= _YEAR_AND_DATE[1]:
+        # Every gap lost (19901210: a washed-out screen re-shoot read the row as one number): the
+        # year is its first four digits, the rest is split as below.
+        groups = [groups[0][:4], groups[0][4:]]
     if len(groups) == 2 and len(groups[0]) in (5, 6):
         # 年 lost between the year and the month (194411月10日), or read as a digit (20011 12): kept
         # only as the date the (valid) number agrees with, as a split below.

@@ -80,9 +80,11 @@ def rescued_lines(
     right = max(birth.right, birthday.right) + 3 * height
     found: list[TextLine] = []
     row = gender or race
+    if row is None and name is None and fields.get("name") is None:
+        found += _unlabelled_name(image, layout, birth, read, right)
     if row is None and None in (fields.get("gender"), fields.get("race")):
         if name is None:
-            return _unlabelled_gender_row(image, layout, birth, fields, read, right)
+            return found + _unlabelled_gender_row(image, layout, birth, fields, read, right)
         if fields.get("gender") is not None:
             # 姓名 read, the row's labels not: the group is read as when every label was lost (a
             # missing gender is read below, midway between the name and the birthday).
@@ -211,6 +213,34 @@ def _sure_name_char(band: TextLine, index: int) -> bool:
     return not char.isascii() and char not in _NAME_LABEL and band.char_scores[index] >= REPAIRABLE_BELOW
 
 
+def _unlabelled_name(
+    image: np.ndarray, layout: CardLayout, birth: TextLine, read: ReadLine, right: float
+) -> list[TextLine]:
+    """The name's row when every label was lost and the detector missed the name too (a
+    washed-out screen re-shoot): two row pitches above the birthday, from the value column on
+    (the faint label print reads as noise)."""
+    pitch = _pitch_below(layout, birth)
+    if pitch is None:
+        return []
+    height = birth.height
+    centre = birth.center_y - 2 * pitch
+    if any(abs(v.center_y - centre) < height / 2 for v in layout.values):
+        # A box was read on the row: the name is there, to be placed once the rows are known.
+        return []
+    column = _value_column(layout, birth)
+    return read_band(image, read, centre, height, column - height * 0.3, right, _name_value)
+
+
+def _pitch_below(layout: CardLayout, birth: TextLine) -> float | None:
+    """The row pitch from the birthday to the address's first line (the card's rows are evenly
+    spaced), or None when no row below was read or it lies too close to be the next row."""
+    below = [v for v in layout.values if v.top >= birth.bottom and best_number([v]) is None]
+    if not below:
+        return None
+    pitch = min(below, key=lambda v: v.top).center_y - birth.center_y
+    return pitch if pitch >= MIN_PITCH * birth.height else None
+
+
 def _unlabelled_gender_row(
     image: np.ndarray,
     layout: CardLayout,
@@ -220,16 +250,12 @@ def _unlabelled_gender_row(
     right: float,
 ) -> list[TextLine]:
     """The gender/group row when every label was lost (a washed-out screen re-shoot): one row
-    pitch above the birthday, the pitch taken from the birthday to the address's first line (the
-    card's rows are evenly spaced). Read once, label print and all: the gender is the band's last
-    男 or 女, the group what the band ends with."""
-    below = [v for v in layout.values if v.top >= birth.bottom and best_number([v]) is None]
-    if not below:
+    pitch above the birthday (:func:`_pitch_below`). Read once, label print and all: the gender
+    is the band's last 男 or 女, the group what the band ends with."""
+    pitch = _pitch_below(layout, birth)
+    if pitch is None:
         return []
-    pitch = min(below, key=lambda v: v.top).center_y - birth.center_y
     height = birth.height
-    if pitch < MIN_PITCH * height:
-        return []
     left = birth.left - _LABEL_WIDTH * height
     band = read_band(image, read, birth.center_y - pitch, height, left, right)
     if not band:

@@ -128,10 +128,31 @@ def test_an_address_row_cut_short_under_a_mark_is_read_again_to_the_column_end()
     lines = front_lines(number=NUMBER, address=cut)
     fields = parse_front(lines)
     assert fields["address"] == "".join(cut)
-    bands = ScriptedBands("27号院3号SPECIMEN", ADDRESS[1])
+    # The first row (11 characters here) ends short of the column too: read again as read, it
+    # adds nothing and is not read a second time.
+    bands = ScriptedBands(cut[0], "27号院3号SPECIMEN", ADDRESS[1])
     extra = rescued_address_row_end(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
-    assert len(bands.crops) == 2
+    assert len(bands.crops) == 3
     assert parse_front(with_bands(lines, extra))["address"] == "".join(ADDRESS)
+
+
+def test_an_address_row_the_address_goes_on_below_is_read_on_under_a_mark() -> None:
+    cut = ("云南省临沧市沧源佤族自治", "镇火塘村13组49号")  # 县三合 under the mark
+    lines = front_lines(number=NUMBER, address=cut)
+    fields = parse_front(lines)
+    card = (856.0, 540.0)
+    bands = ScriptedBands("云南省临沧市沧源佤族自治县三合", cut[1])
+    extra = rescued_address_row_end(IMAGE, lines, fields, bands, card_size=card)
+    assert (
+        parse_front(with_bands(lines, extra))["address"] == "云南省临沧市沧源佤族自治县三合镇火塘村13组49号"
+    )
+    # Not run on by unsure print, by the mark (样本 or what it reads as), or by the row below's start.
+    unsure = Bands("云南省临沧市沧源佤族自治县三", (0.9,) * 13 + (0.5,), ("",) * 14)
+    marked, run_into_below = cut[0] + "样本", cut[0] + "镇火"
+    # (each read twice, the second time from its darkest print; then the last row, as read)
+    scripted = [ScriptedBands(text, text, cut[1]) for text in (marked, run_into_below)]
+    for bands in (unsure, *scripted):
+        assert rescued_address_row_end(IMAGE, lines, fields, bands, card_size=card) == []
 
 
 def test_an_address_row_read_again_must_run_on_from_what_was_read() -> None:

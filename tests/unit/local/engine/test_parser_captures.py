@@ -260,6 +260,10 @@ def test_a_birthday_row_read_without_its_gaps_is_split_into_month_and_day() -> N
     assert birthday_of("19894月38X") is None  # 38 is no day
     # 年 read as a 1 (19891 2): 1989-1-2 is a date, but not the number's.
     assert birthday_of("19891 2") is None
+    # Every gap lost (19890403, 198943): the year's four digits, the rest split as the number agrees.
+    assert birthday_of("19890403") == {"year": "1989", "month": "4", "day": "3"}
+    assert birthday_of("198943") == {"year": "1989", "month": "4", "day": "3"}
+    assert birthday_of("19890413") is None  # 4-13 is a date, but not the number's
 
 
 def test_label_remnants_left_of_the_value_column_stay_out_of_the_rows() -> None:

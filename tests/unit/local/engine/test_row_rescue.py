@@ -168,6 +168,22 @@ def test_a_gender_row_lost_with_every_label_is_read_one_pitch_above_the_birthday
     assert (found["gender"], found["race"], found["name"]) == ("男", "汉", "张三")
 
 
+def test_a_name_lost_with_every_label_is_read_two_pitches_above_the_birthday() -> None:
+    labels = ("姓名", "性别", "民族", "出生", "住址", "公民身份号码")
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), *labels, "张三")
+    fields = parse_front(lines)
+    assert fields["name"] is None
+    bands = ScriptedBands("张三", "性别男民族汉")  # then the gender row, also unplaced
+    extra = rescued_lines(IMAGE, lines, fields, bands)
+    assert len(bands.crops) == 2
+    (_, top), _, _, (_, bottom) = extra[0].box
+    # Birthday row centred at 205, the gender row at 145: the name's at 85, where it was printed.
+    assert top < 85 < bottom < 145 - 15
+    assert parse_front(with_bands(lines, extra))["name"] == "张三"
+    # A band holding no name adds nothing.
+    assert rescued_lines(IMAGE, lines, fields, ScriptedBands("SPEC", "SPEC", "")) == []
+
+
 def test_a_missed_birthday_row_is_read_midway_between_the_gender_row_and_the_address() -> None:
     lines = without(front_lines(number=NUMBER, address=ADDRESS), "出生", "1989年4月3日")
     assert parse_front(lines)["birthday"] is None
