@@ -6,6 +6,7 @@ own box. Each is a band (:mod:`bands`) placed by the address rows that were read
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 
 import numpy as np
@@ -45,6 +46,9 @@ _SHORT_END_ROW = 3.5
 
 # The most digits of a room number that may go onto a row of their own.
 _ROOM_DIGITS = 4
+
+# Two address rows read this many row pitches apart have one lost between them.
+_LOST_ROW_GAP = 1.7
 
 # A row ending within this many line heights of the column's end is full.
 _FULL_ROW_SLACK = 1.0
@@ -168,6 +172,34 @@ def rescued_address_row_end(
         rows_above = "".join(v.text for above in address_rows[:index] for v in above)
         below = "".join(v.text for v in address_rows[index + 1]) if index + 1 < len(address_rows) else None
         extra += _row_run_on(image, read, row, right, rows_above, below)
+    return extra
+
+
+def rescued_address_gap(
+    image: np.ndarray,
+    lines: list[TextLine],
+    fields: dict[str, object],
+    read: ReadLine,
+    *,
+    card_size: tuple[float, float] | None = None,
+) -> list[TextLine]:
+    """An address row between two rows read, when they lie two row pitches apart: a mark across
+    the middle row can hide it whole from the detector (自 | 社区2巷17号, 治州富宁县... lost).
+    Read from the column's start to its end, kept only when read as sure print (:func:`_sure_print`)."""
+    found = _address_rows(lines)
+    if found is None or fields.get("address") is None:
+        return []
+    address_rows, _ = found
+    right = _column_right(card_size, otherwise=max(v.right for row in address_rows for v in row))
+    extra: list[TextLine] = []
+    for upper, lower in itertools.pairwise(address_rows):
+        height = max(v.height for v in (*upper, *lower))
+        top_centre = sum(v.center_y for v in upper) / len(upper)
+        bottom_centre = sum(v.center_y for v in lower) / len(lower)
+        if bottom_centre - top_centre < _LOST_ROW_GAP * _ADDRESS_PITCH * height:
+            continue
+        left = min(v.left for v in lower) - height * 0.3
+        extra += read_band(image, read, (top_centre + bottom_centre) / 2, height, left, right, _sure_print)
     return extra
 
 

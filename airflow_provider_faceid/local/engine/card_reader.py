@@ -24,6 +24,7 @@ from airflow_provider_faceid.local.engine import labels as lb
 from airflow_provider_faceid.local.engine.address_rescue import (
     rescued_address,
     rescued_address_end,
+    rescued_address_gap,
     rescued_address_row_end,
 )
 from airflow_provider_faceid.local.engine.answer_checks import AnswerChecks, check_answer
@@ -172,10 +173,11 @@ class CardReader:
         an address stopping on a digit, maybe unfinished: the answer's checks let that pass)."""
         image = without_red_ink(view.image)
         address = functools.partial(rescued_address, card_size=view.card_size)
+        address_gap = functools.partial(rescued_address_gap, card_size=view.card_size)
         address_row = functools.partial(rescued_address_row_end, card_size=view.card_size)
         address_end = functools.partial(rescued_address_end, card_size=view.card_size)
         rescues = (
-            (rescued_number, rescued_birthday, rescued_lines, address, address_row, address_end)
+            (rescued_number, rescued_birthday, rescued_lines, address, address_gap, address_row, address_end)
             if fields["side"] == "front"
             else (rescued_authority, rescued_validity)
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from airflow_provider_faceid.local.engine.address_rescue import (
     rescued_address,
     rescued_address_end,
+    rescued_address_gap,
     rescued_address_row_end,
 )
 from airflow_provider_faceid.local.engine.bands import with_bands
@@ -169,3 +170,24 @@ def test_an_address_row_read_again_must_run_on_from_what_was_read() -> None:
     bands = Bands("x", (1.0,), ("",))
     assert rescued_address_row_end(IMAGE, full, parse_front(full), bands, card_size=(600.0, 540.0)) == []
     assert bands.boxes == []
+
+
+def test_an_address_row_lost_between_two_read_is_read_midway_between_them() -> None:
+    rows = ("云南省文山壮族苗族自", "治州富宁县柏树乡新民", "社区2巷17号")
+    lines = [*front_lines(number=NUMBER, address=rows[:1]), line(rows[2], 150, 250 + 2 * 38)]
+    fields = parse_front(lines)
+    assert fields["address"] == rows[0] + rows[2]
+    bands = ScriptedBands(rows[1])
+    extra = rescued_address_gap(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+    (_, top), _, _, (_, bottom) = extra[0].box
+    assert top < 250 + 38 + 15 < bottom  # centred on the lost row
+    assert parse_front(with_bands(lines, extra))["address"] == "".join(rows)
+    # Unsure print, or the mark, is no row; rows read one pitch apart have none between them.
+    unsure = Bands(rows[1], (0.9,) * 9 + (0.5,), ("",) * 10)
+    assert rescued_address_gap(IMAGE, lines, fields, unsure, card_size=(856.0, 540.0)) == []
+    marked = ScriptedBands("样本", "样本")
+    assert rescued_address_gap(IMAGE, lines, fields, marked, card_size=(856.0, 540.0)) == []
+    whole = front_lines(number=NUMBER, address=ADDRESS)
+    none = Bands("x", (1.0,), ("",))
+    assert rescued_address_gap(IMAGE, whole, parse_front(whole), none, card_size=(856.0, 540.0)) == []
+    assert none.boxes == []
