@@ -24,6 +24,9 @@ _AUTHORITY_WIDTH = 22
 # 签发机关 and 有效期限 rows are this many line heights apart (1.9-2.1 on the cards measured; the
 # band's 1.4 heights cover the rest).
 _BACK_PITCH = 2.0
+# A box of plain print is at most this many times as high as its characters are wide (1.1-1.2
+# on the cards measured, labels and values).
+_PLAIN_BOX = 1.2
 
 
 def rescued_authority(
@@ -77,9 +80,17 @@ def rescued_validity(
         return []
     # The label went with the row (a mark across it, or print too small for the detector on a
     # strongly compressed capture): the row below 签发机关, label and all.
-    centre = issuer.center_y + _BACK_PITCH * issuer.height
-    right = issuer.left + (len(lb.VALIDITY) + _VALIDITY_WIDTH) * issuer.height
-    return read_band(image, read, centre, issuer.height, issuer.left, right, _validity_value)
+    height = _row_height(issuer)
+    centre = issuer.center_y + _BACK_PITCH * height
+    right = issuer.left + (len(lb.VALIDITY) + _VALIDITY_WIDTH) * height
+    return read_band(image, read, centre, height, issuer.left, right, _validity_value)
+
+
+def _row_height(line: TextLine) -> float:
+    """The height of ``line``'s row: its box's, unless the box is taller than its print (a mark
+    slanting up from the row, or the stamp's edge, boxed with it): then that of a box of plain
+    print as wide per character."""
+    return min(line.height, _PLAIN_BOX * (line.right - line.left) / max(len(line.text), 1))
 
 
 def _cut_short(layout: CardLayout, label: TextLine, issued_by: str) -> bool:

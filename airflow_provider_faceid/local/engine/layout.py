@@ -104,4 +104,4 @@ def joined_text(lines: list[TextLine]) -> str:
 
 def place_text(lines: list[TextLine]) -> str | None:
     """Address or authority text: place names checked against GB/T 2260, unsure chars starred."""
-    return place_names.checked(Reading.of(lines)).starred() or None
+    return place_names.checked(Reading.of(lines).without_stray_strokes()).starred() or None

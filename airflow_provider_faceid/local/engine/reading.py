@@ -23,6 +23,8 @@ _EDGE_NOISE = frozenset("·.-")
 # Strokes the recogniser reads out of the gap between a label and its value ("姓名一周鹏彬", the
 # 一 at 0.05): dropped at either end, but only when unsure, since 一 starts real values (一组).
 _UNSURE_EDGE_STROKES = frozenset("一丨|_—~")
+# Of those, the ones no address or authority prints anywhere in it.
+_STRAY_STROKES = frozenset("丨|_~")
 # Confidence given to a character that a lexicon entry confirms: sure, but below a clean read.
 CONFIRMED = 0.95
 
@@ -70,6 +72,22 @@ class Reading:
         while end > start and self._edge_noise(end - 1):
             end -= 1
         return Reading(self.text[start:end], self.scores[start:end], self.runners_up[start:end])
+
+    def without_stray_strokes(self) -> Reading:
+        """Without unsure bars inside the text (门|2708号: a mark's edge or a box's border read
+        between two characters at 0.47): a place's print holds none. 一 stays (一组)."""
+        kept = [
+            i
+            for i, char in enumerate(self.text)
+            if not (char in _STRAY_STROKES and self.scores[i] < UNSURE_BELOW)
+        ]
+        if len(kept) == len(self.text):
+            return self
+        return Reading(
+            "".join(self.text[i] for i in kept),
+            tuple(self.scores[i] for i in kept),
+            tuple(self.runners_up[i] for i in kept),
+        )
 
     def _edge_noise(self, index: int) -> bool:
         char = self.text[index]

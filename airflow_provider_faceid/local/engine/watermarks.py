@@ -29,10 +29,10 @@ _PIECES = frozenset(_LATIN_MARK[i : i + _SHARED_RUN] for i in range(len(_LATIN_M
 # at its 号 or 室, so what follows there and is made only of the mark's letters, or of the
 # characters the recogniser takes 样本 for, is the mark's.
 _ADDRESS_TAIL = re.compile(r"(?<=[号室])(?:[样本羊木术]+|[SPECIMNspecimn]{1,4})$")
-# A line that is nothing but a scrap of a mark (PE, 羊本, 样), or the whole mark with a stroke
+# A line that is nothing but a scrap of a mark (PE, 羊本, 羊木, 样), or the whole mark with a stroke
 # across it read between its characters (样棒本): no field is two Latin letters, a lone 样 or 本,
 # or 样?本, and the parser would otherwise join the scrap to the value it stands beside.
-_MARK_SCRAP = re.compile(r"[样本][样本羊木]?|[羊木祥释][本]|样.本")
+_MARK_SCRAP = re.compile(r"[样本][样本羊木]?|[羊木祥释][本]|[羊祥释]木|样.本")
 # What the recogniser reads 样 of a mark as (祥本, 释本SPECIMEN): no field prints either before 本
 # with the mark's letters after it, or as all a line holds.
 _YANG_LOOKALIKES = frozenset("祥释")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from airflow_provider_faceid.local.engine.back_rescue import rescued_authority, rescued_validity
 from airflow_provider_faceid.local.engine.bands import with_bands
 from airflow_provider_faceid.local.engine.parser import parse_back, parse_card
+from airflow_provider_faceid.local.engine.textline import TextLine
 from tests.unit.local.bands import IMAGE, Bands, ScriptedBands
 from tests.unit.local.lines import CHAR_WIDTH, line
 
@@ -59,6 +60,19 @@ def test_a_validity_row_lost_with_its_label_is_read_below_the_authority_row() ->
     assert parse_card(with_bands(lines, extra))["valid_date"] == "2016.02.29-2036.02.29"
     # Neither label read: nothing places the row.
     assert rescued_validity(IMAGE, lines[1:], parse_back(lines[1:]), ScriptedBands()) == []
+
+
+def test_a_validity_row_is_placed_from_the_print_of_an_authority_box_a_mark_made_taller() -> None:
+    # A mark slanting through 签发机关 boxed with the row: 60 high, its print 30 (27 wide each).
+    row = line("签发机关北京市公安局", 200, 380)
+    (lt, rt, _, _) = row.box
+    tall = TextLine(text=row.text, box=(lt, rt, (rt[0], 440.0), (lt[0], 440.0)), score=0.99)
+    bands = ScriptedBands("有效期限2016.02.29-2036.02.29")
+    extra = rescued_validity(IMAGE, [tall], parse_back([tall]), bands)
+    (_, top), _, _, (_, bottom) = extra[0].box
+    # The validity row printed at 470-500 (a pitch of 75 from the authority's 395-425).
+    assert top < 485 < bottom
+    assert parse_card(with_bands([tall], extra))["valid_date"] == "2016.02.29-2036.02.29"
 
 
 def test_an_authority_row_read_on_past_its_authority_is_read_again_for_a_longer_one() -> None:

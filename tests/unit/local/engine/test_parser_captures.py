@@ -80,6 +80,17 @@ def test_an_unsure_stroke_before_the_name_is_dropped() -> None:
     assert parse_front(lines)["name"] == "张三"
 
 
+def test_an_unsure_bar_inside_an_address_is_dropped() -> None:
+    row = "27号院3号楼5|01室"  # a mark's edge read between two characters
+    unsure = replaced(front_lines(number=NUMBER, address=ADDRESS), 10, line(row, 150, 288, scores={8: 0.47}))
+    assert parse_front(unsure)["address"] == "".join(ADDRESS)
+    # 一 is print (一组): it stays, starred when unsure.
+    stroke = replaced(
+        front_lines(number=NUMBER, address=ADDRESS), 10, line("27号院3号楼一01室", 150, 288, scores={7: 0.47})
+    )
+    assert parse_front(stroke)["address"] == ADDRESS[0] + "27号院3号楼*01室"
+
+
 def test_race_followed_by_watermark_text_and_garbled_race_label() -> None:
     lines = replaced(front_lines(number=NUMBER, address=ADDRESS), 5, line("汉样本", 375, 125))
     assert parse_front(lines)["race"] == "汉"
