@@ -274,23 +274,49 @@ def _column_right(card_size: tuple[float, float] | None, *, otherwise: float) ->
 
 
 def _address_rows(lines: list[TextLine]) -> tuple[list[list[TextLine]], TextLine] | None:
-    """The address's rows (marks left out) between 住址 and the number's label, and that label."""
+    """The address's rows (marks left out) between 住址 and the number's label, and that label;
+    with either label lost, between the birthday and the number (as the parser's row order has
+    them), and the number's box."""
     layout = CardLayout.of(without_specimen_marks(lines), lb.FRONT_LABELS)
-    label, number = layout.anchor(lb.ADDRESS), layout.anchor(lb.NUMBER)
-    if label is None or number is None:
+    bounds = _labelled_bounds(layout) or _unlabelled_bounds(layout)
+    if bounds is None:
         return None
-    column = label.left + label.height * 0.5
+    top, column, number = bounds
     parts = [
         v
         for v in layout.values
         if v.left >= column
-        and v.center_y >= label.top
+        and v.center_y >= top
         and v.bottom <= number.top
         and best_number([v]) is None
         and _ADDRESS_PRINT.search(v.text)
     ]
     address_rows = rows(parts)
     return (address_rows, number) if address_rows else None
+
+
+def _labelled_bounds(layout: CardLayout) -> tuple[float, float, TextLine] | None:
+    label, number = layout.anchor(lb.ADDRESS), layout.anchor(lb.NUMBER)
+    if label is None or number is None:
+        return None
+    return label.top, label.left + label.height * 0.5, number
+
+
+def _unlabelled_bounds(layout: CardLayout) -> tuple[float, float, TextLine] | None:
+    """Below the box holding the birth year a valid number encodes, from a line height left of
+    that year on, above the number's box."""
+    numbers = [
+        (v, reading) for v in layout.values if (reading := best_number([v])) is not None and reading.valid
+    ]
+    if len(numbers) != 1:
+        return None
+    number, reading = numbers[0]
+    year = reading.text[6:10]
+    boxes = [v for v in layout.values if v.bottom <= number.top and year in v.text and v is not number]
+    if len(boxes) != 1:
+        return None
+    box = boxes[0]
+    return box.bottom, lb.char_left(box, box.text.index(year)) - box.height, number
 
 
 def _address_end_value(band: TextLine, *, longest: int = _LONGEST_END_ROW) -> TextLine | None:

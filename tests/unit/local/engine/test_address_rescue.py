@@ -191,3 +191,19 @@ def test_an_address_row_lost_between_two_read_is_read_midway_between_them() -> N
     none = Bands("x", (1.0,), ("",))
     assert rescued_address_gap(IMAGE, whole, parse_front(whole), none, card_size=(856.0, 540.0)) == []
     assert none.boxes == []
+
+
+def test_address_rows_are_found_below_the_birthday_when_the_labels_were_lost() -> None:
+    rows = ("云南省文山壮族苗族自", "治州富宁县柏树乡新民", "社区2巷17号")
+    labels = ("姓名", "性别", "民族", "出生", "住址", "公民身份号码")
+    lines = [*front_lines(number=NUMBER, address=rows[:1]), line(rows[2], 150, 250 + 2 * 38)]
+    lines = without(lines, *labels)
+    fields = parse_front(lines)
+    assert fields["address"] == rows[0] + rows[2]
+    extra = rescued_address_gap(IMAGE, lines, fields, ScriptedBands(rows[1]), card_size=(856.0, 540.0))
+    assert parse_front(with_bands(lines, extra))["address"] == "".join(rows)
+    # Without a valid number nothing places the rows.
+    invalid = [box if box.text != NUMBER else line(NUMBER[:17] + "0", 295, 450) for box in lines]
+    bands = Bands("x", (1.0,), ("",))
+    assert rescued_address_gap(IMAGE, invalid, fields, bands, card_size=(856.0, 540.0)) == []
+    assert bands.boxes == []
