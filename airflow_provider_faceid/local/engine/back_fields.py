@@ -36,10 +36,13 @@ _LABEL_TAILS = frozenset(label[start:] for label in lb.BACK_LABELS for start in 
 # lost ("2011.03.15长期"): the second date or 长期 still ends the period unambiguously. After the
 # dash a period ends in a date or 长期, nothing else: two characters with 长 or 期 among them
 # (表期 on a strongly compressed capture) can only be 长期.
-DATE_RANGE = re.compile(
-    r"(\d{4})\.{0,2}(\d{2})\.{0,2}(\d{2})-*(?:(\d{4})\.{0,2}(\d{2})\.{0,2}(\d{2})"
-    r"|(长期|(?<=-)(?:长[\u4e00-\u9fff]|[\u4e00-\u9fff]期)))"
-)
+_DATE = r"(\d{4})\.{0,2}(\d{2})\.{0,2}(\d{2})"
+_LONG_TERM = r"(长期|(?<=-)(?:长[\u4e00-\u9fff]|[\u4e00-\u9fff]期))"
+# Where a period is printed, read well or not (side evidence; the validity row's place).
+DATE_RANGE = re.compile(rf"{_DATE}-*(?:{_DATE}|{_LONG_TERM})")
+# A period as a value: its end date followed by no other digit (2038.06215 holds no date the
+# card prints, and its first six digits would make one it does not).
+_PERIOD = re.compile(rf"{_DATE}-*(?:{_DATE}(?!\d)|{_LONG_TERM})")
 
 
 def parse_back(lines: list[TextLine]) -> dict[str, Any]:
@@ -121,7 +124,7 @@ def _date_text(text: str) -> str:
 
 def holds_date_range(text: str) -> bool:
     """Whether ``text`` reads as a validity period the way the parser takes one."""
-    return DATE_RANGE.search(_date_text(text)) is not None
+    return _PERIOD.search(_date_text(text)) is not None
 
 
 def _valid_date(layout: CardLayout) -> str | None:
@@ -129,7 +132,7 @@ def _valid_date(layout: CardLayout) -> str | None:
     texts = ["".join(v.text for v in layout.right_of(anchor))] if anchor is not None else []
     texts += [v.text for v in layout.values]
     for text in texts:
-        match = DATE_RANGE.search(_date_text(text))
+        match = _PERIOD.search(_date_text(text))
         if match:
             start = f"{match[1]}.{match[2]}.{match[3]}"
             end = "长期" if match[7] else f"{match[4]}.{match[5]}.{match[6]}"

@@ -172,12 +172,13 @@ class CardReader:
         fields parsed again with them (each rescue reads only for a field still missing or, for
         an address stopping on a digit, maybe unfinished: the answer's checks let that pass)."""
         image = without_red_ink(view.image)
+        number = functools.partial(rescued_number, card_size=view.card_size)
         address = functools.partial(rescued_address, card_size=view.card_size)
         address_gap = functools.partial(rescued_address_gap, card_size=view.card_size)
         address_row = functools.partial(rescued_address_row_end, card_size=view.card_size)
         address_end = functools.partial(rescued_address_end, card_size=view.card_size)
         rescues = (
-            (rescued_number, rescued_birthday, rescued_lines, address, address_gap, address_row, address_end)
+            (number, rescued_birthday, rescued_lines, address, address_gap, address_row, address_end)
             if fields["side"] == "front"
             else (rescued_authority, rescued_validity)
         )

@@ -52,3 +52,8 @@ def test_back_needs_an_authority_ending_and_a_real_period() -> None:
     assert check_answer({**good, "issued_by": "北京市公安局海淀分"}).passed == 1
     assert check_answer({**good, "valid_date": "2016.02.30-2036.02.30"}).passed == 1
     assert check_answer({**good, "valid_date": "2036.02.29-2016.02.29"}).passed == 1
+    # A card is valid for 5, 10 or 20 years to the day: another end was misread.
+    for period in ("2013.06.15-2038.06.21", "2013.06.15-2033.06.21", "2013.06.15-2026.06.15"):
+        assert check_answer({**good, "valid_date": period}).passed == 1, period
+    for period in ("2013.06.15-2018.06.15", "2013.06.15-2023.06.15", "2016.02.29-2021.02.28"):
+        assert check_answer({**good, "valid_date": period}).complete, period

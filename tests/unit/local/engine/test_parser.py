@@ -251,6 +251,14 @@ def test_validity_whose_dash_was_lost() -> None:
     )
 
 
+def test_a_validity_whose_end_date_runs_on_into_another_digit_is_no_period() -> None:
+    # 2038.06.15 read as 2038.06215: its first six digits are no date the card prints.
+    assert parse_back(back_lines(("某县公安局",), "2013.06.15-2038.06215"))["valid_date"] is None
+    assert parse_back(back_lines(("某县公安局",), "2013.06.15-2033.06.15号"))["valid_date"] == (
+        "2013.06.15-2033.06.15"
+    )
+
+
 def test_validity_whose_long_term_end_was_half_read() -> None:
     # After the dash a period ends in a date or 长期: 表期 or 长朗 can be nothing else.
     for end in ("表期", "长朗"):

@@ -134,6 +134,24 @@ def test_a_missed_number_row_is_read_right_of_its_label_as_printed() -> None:
     assert parse_front(with_bands(lines, printed))["id_card_number"] == invalid
 
 
+def test_a_number_row_lost_with_its_label_is_read_where_the_card_prints_it_and_kept_only_valid() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), NUMBER, "公民身份号码")
+    fields = parse_front(lines)
+    card = (856.0, 540.0)
+    bands = ScriptedBands("公民身份号码" + NUMBER)
+    extra = rescued_number(IMAGE, lines, fields, bands, card_size=card)
+    (_, top), _, _, (_, bottom) = extra[0].box
+    assert top < 450 + 15 < bottom  # the row printed at 450-480
+    assert parse_front(with_bands(lines, extra))["id_card_number"] == NUMBER
+    # Placed by the card's proportions alone, an invalid reading may have lost a digit: dropped.
+    invalid = NUMBER[:17] + "0"
+    assert rescued_number(IMAGE, lines, fields, ScriptedBands(invalid, invalid), card_size=card) == []
+    # Not when the view is not known to be the card.
+    none = Bands("x", (1.0,), ("",))
+    assert rescued_number(IMAGE, lines, fields, none) == []
+    assert none.boxes == []
+
+
 def test_no_number_band_is_read_when_the_number_has_all_its_characters() -> None:
     lines = front_lines(number=NUMBER, address=ADDRESS)
     bands = Bands("x", (1.0,), ("",))
