@@ -52,6 +52,11 @@ _LOST_ROW_GAP = 1.7
 
 # A row ending within this many line heights of the column's end is full.
 _FULL_ROW_SLACK = 1.0
+# An address ending in a house or room number (号, 室) is most likely finished; one ending in a
+# place (村, 社, 组 ...) often goes on (社 | 区9巷377号), and the column may end up to this many
+# line heights left of where the card view puts it (a portrait set further left).
+_HOUSE_ENDINGS = frozenset("号室")
+_OPEN_ENDING_SLACK = 3.0
 
 # What an address row prints: a box without a character or a digit (yo: the edge of a SPECIMEN
 # over a lone 号) is not one, and taken for the last row it hides the row it stands in.
@@ -132,7 +137,8 @@ def rescued_address_end(
     address_rows, number = found
     last = address_rows[-1]
     height = max(v.height for v in last)
-    if address[-1] in _FINISHED_ADDRESS and not _fills_column(last, height, card_size):
+    slack = _FULL_ROW_SLACK if address[-1] in _HOUSE_ENDINGS else _OPEN_ENDING_SLACK
+    if address[-1] in _FINISHED_ADDRESS and not _fills_column(last, height, card_size, slack=slack):
         return []
     centres = [sum(v.center_y for v in row) / len(row) for row in address_rows]
     # Address rows are set closer than the card's other rows: about one line height apart.
@@ -259,12 +265,14 @@ def _sure_print(band: TextLine) -> TextLine | None:
     return band if end == len(band.text) else lb.sub_line(band, 0, end)
 
 
-def _fills_column(row: list[TextLine], height: float, card_size: tuple[float, float] | None) -> bool:
+def _fills_column(
+    row: list[TextLine], height: float, card_size: tuple[float, float] | None, *, slack: float
+) -> bool:
     """Whether ``row`` runs to within a character of the address column's end (known only when
     the view is the card): the address may go on below it."""
     if card_size is None:
         return False
-    return max(v.right for v in row) > _column_right(card_size, otherwise=0.0) - _FULL_ROW_SLACK * height
+    return max(v.right for v in row) > _column_right(card_size, otherwise=0.0) - slack * height
 
 
 def _column_right(card_size: tuple[float, float] | None, *, otherwise: float) -> float:

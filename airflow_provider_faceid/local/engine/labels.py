@@ -66,19 +66,25 @@ def _matches_at(line: TextLine, start: int, form: str) -> bool:
     """``form`` at ``start``, each character read either as first or as second choice.
 
     At least half the characters must be first choices, so a run of runner-ups cannot turn an
-    arbitrary value into a label. In a label of four or more characters, one character the
-    recogniser was unsure of may be anything: small, light label print loses its first stroke
-    often (签 read as 南 at 0.07), and three sure characters of 签发机关 are still that label.
+    arbitrary value into a label, unless the label is long and every character matches. In a
+    label of four or more characters, one character the recogniser was unsure of may be
+    anything: small, light label print loses its first stroke often (签 read as 南 at 0.07), and
+    three sure characters of 签发机关 are still that label.
     """
     if start + len(form) > len(line.text):
         return False
     exact = sum(line.text[start + i] == c for i, c in enumerate(form))
+    misses = [i for i, c in enumerate(form) if not _char_matches(line, start + i, c)]
+    long_form = len(form) >= _WILDCARD_FROM
+    if not misses and exact and long_form:
+        # Every character of a long label as first or second choice (图安机美, runner-ups 签发_关,
+        # on a strongly compressed capture): no value is four characters' runner-ups of one.
+        return True
     if exact * 2 < len(form):
         return False
-    misses = [i for i, c in enumerate(form) if not _char_matches(line, start + i, c)]
     if not misses:
         return True
-    return len(form) >= _WILDCARD_FROM and len(misses) == 1 and _unsure(line, start + misses[0])
+    return long_form and len(misses) == 1 and _unsure(line, start + misses[0])
 
 
 def _unsure(line: TextLine, index: int) -> bool:

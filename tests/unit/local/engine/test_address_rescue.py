@@ -108,6 +108,20 @@ def test_an_address_whose_last_row_fills_the_column_reads_the_row_below() -> Non
     assert wide.boxes == []
 
 
+def test_an_address_ending_in_a_place_near_the_column_end_reads_the_row_below() -> None:
+    # ...沙坪社 ends at x 393, two characters short of a column ending at x 450: a place (社, 村,
+    # 组) often goes on below (区9巷377号), a house number (号) ends the address.
+    card = (450 / 0.654, 540.0)
+    lines = front_lines(number=NUMBER, address=("山西省临汾市沙坪社",))
+    fields = parse_front(lines)
+    extra = rescued_address_end(IMAGE, lines, fields, ScriptedBands("区9巷377号"), card_size=card)
+    assert parse_front(with_bands(lines, extra))["address"] == "山西省临汾市沙坪社区9巷377号"
+    numbered = front_lines(number=NUMBER, address=("山西省临汾市沙坪9号",))
+    bands = Bands("x", (1.0,), ("",))
+    assert rescued_address_end(IMAGE, numbered, parse_front(numbered), bands, card_size=card) == []
+    assert bands.boxes == []
+
+
 def test_no_address_end_is_read_for_a_finished_address_or_a_band_that_is_none() -> None:
     lines = front_lines(number=NUMBER, address=ADDRESS)
     bands = Bands("x", (1.0,), ("",))

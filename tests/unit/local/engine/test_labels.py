@@ -36,6 +36,19 @@ def test_a_label_needs_most_characters_read_as_first_choice() -> None:
     assert split_labels(line("佳扯", 60, 250, runners={0: "住", 1: "址"}), FRONT_LABELS)[0].label is None
 
 
+def test_a_long_label_matches_when_every_character_is_a_first_or_second_choice() -> None:
+    runners = {0: "签", 1: "发", 3: "关"}  # 签发机关 read as 图安机美 on a strongly compressed capture
+    segments = split_labels(line("图安机美翁牛特旗公安局", 200, 395, runners=runners), BACK_LABELS)
+    assert [(s.label, s.text) for s in segments] == [("签发机关", "图安机美"), (None, "翁牛特旗公安局")]
+    # Not without a first choice among them, nor with one character neither.
+    all_runners = {**runners, 2: "机"}
+    assert split_labels(line("图安模美翁牛特旗", 200, 395, runners=all_runners), BACK_LABELS)[0].label is None
+    assert (
+        split_labels(line("图安机美翁牛特旗", 200, 395, runners={0: "签", 1: "发"}), BACK_LABELS)[0].label
+        is None
+    )
+
+
 def test_a_lone_xing_before_a_surname_is_the_name_label_with_its_ming_lost() -> None:
     segments = split_labels(line("姓陈萱娜", 35, 47), FRONT_LABELS)
     assert [(s.label, s.text) for s in segments] == [("姓名", "姓"), (None, "陈萱娜")]
