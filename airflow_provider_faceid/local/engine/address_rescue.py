@@ -50,6 +50,9 @@ _ROOM_DIGITS = 4
 # Two address rows read this many row pitches apart have one lost between them.
 _LOST_ROW_GAP = 1.7
 
+# A row below the address read as this many characters of the rows above is one of them read again.
+_REPEAT = 3
+
 # A row ending within this many line heights of the column's end is full.
 _FULL_ROW_SLACK = 1.0
 # An address ending in a house or room number (号, 室) is most likely finished; one ending in a
@@ -148,7 +151,16 @@ def rescued_address_end(
         return []
     left = min(v.left for v in last) - height * 0.5
     right = max(v.right for row in address_rows for v in row)
-    accept = _room_digits_or_end if address[-1].isdigit() else _address_end_value
+    end_value = _room_digits_or_end if address[-1].isdigit() else _address_end_value
+    read_above = "".join(v.text for row in address_rows for v in row)
+
+    def accept(band: TextLine) -> TextLine | None:
+        # The band reaching up into the last row reads its start again (大街122号院 below
+        # 大街122号院27号楼106): no row below repeats three characters or more of the rows above.
+        value = end_value(band)
+        repeated = value is not None and len(value.text) >= _REPEAT and value.text in read_above
+        return None if repeated else value
+
     found_end = read_band(image, read, centre, height, left, right, accept)
     # The mark's letters as dark as the print (a screen re-shoot) read into the whole band; a
     # row of one or two characters (室, 12号) is clear of them at its start.

@@ -78,6 +78,17 @@ def test_an_address_stopping_on_a_digit_reads_the_row_below_for_its_end() -> Non
     assert parse_front(with_bands(scrap, extra))["address"] == "".join(ADDRESS)
 
 
+def test_a_band_below_the_address_reading_the_last_row_again_adds_nothing() -> None:
+    rows = ("广东省深圳市坪山区北环", "大街122号院27号楼106")  # the room printed without 室
+    lines = front_lines(number=NUMBER, address=rows)
+    fields = parse_front(lines)
+    # The band reaching up into the last row reads its start: the whole band and its start, each
+    # as captured and from its darkest print.
+    bands = ScriptedBands(*["大街122号院"] * 4)
+    assert rescued_address_end(IMAGE, lines, fields, bands) == []
+    assert len(bands.crops) == 4
+
+
 def test_a_room_number_cut_short_takes_its_last_digits_from_the_row_below_when_read_surely() -> None:
     cut = ("北京市海淀区中关村大街", "27号院3号楼50")  # the room printed without 室, its 2 wrapped
     lines = front_lines(number=NUMBER, address=cut)
