@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from airflow_provider_faceid.local.engine import labels as lb
 from airflow_provider_faceid.local.engine.layout import whole_rows
+from airflow_provider_faceid.local.engine.surnames import starts_with_surname
 from airflow_provider_faceid.local.engine.textline import TextLine
 
 # Card rows are evenly spaced: the name-to-gender and gender-to-birthday pitches agree within
@@ -52,6 +53,13 @@ def front_rows(values: list[TextLine], *, birth_year: str, number_top: float) ->
     def clipped(row: list[TextLine]) -> list[TextLine]:
         return [c for c in (lb.clipped_left(box, column) for box in row) if c is not None]
 
+    def name_clipped(row: list[TextLine]) -> list[TextLine]:
+        # A name box starting with a surname that clipping would take away keeps it: on a
+        # tilted or perspective capture the column found on the birthday row lies further right
+        # two rows up (尹珍蕾 clipped to 珍蕾). A label's remnant (名王建国) starts with none.
+        kept = [_surname_kept(box, lb.clipped_left(box, column)) for box in row]
+        return [box for box in kept if box is not None]
+
     # Not clipped: a box that spans the lost 住址 label puts its characters too far right. The
     # address is all that stands between the birthday and the number, whatever happened above.
     address = [box for row in grouped[index + 1 :] for box in row]
@@ -59,11 +67,17 @@ def front_rows(values: list[TextLine], *, birth_year: str, number_top: float) ->
         # A row above was lost or a mark's row read between: which row above is which is unknown.
         return FrontRows(name=[], gender_and_group=[], birthday=clipped(grouped[index]), address=address)
     return FrontRows(
-        name=clipped(grouped[index - 2]),
+        name=name_clipped(grouped[index - 2]),
         gender_and_group=clipped(grouped[index - 1]),
         birthday=clipped(grouped[index]),
         address=address,
     )
+
+
+def _surname_kept(box: TextLine, clipped: TextLine | None) -> TextLine | None:
+    """``clipped``, or the whole ``box`` when only the whole starts with a surname."""
+    lost = clipped is None or not starts_with_surname(clipped.text)
+    return box if clipped is not box and starts_with_surname(box.text) and lost else clipped
 
 
 def _evenly_spaced(grouped: list[list[TextLine]], index: int) -> bool:

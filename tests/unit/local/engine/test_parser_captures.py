@@ -286,6 +286,17 @@ def test_label_remnants_left_of_the_value_column_stay_out_of_the_rows() -> None:
     assert (fields["name"], fields["race"], fields["address"]) == ("王建国", "汉", "".join(ADDRESS))
 
 
+def test_a_name_starting_left_of_the_value_column_keeps_its_surname() -> None:
+    # A tilted capture: two rows above the birthday, the name starts a character further left.
+    lines = replaced(
+        without_labels(front_lines(name="尹珍蕾", number=NUMBER, address=ADDRESS)), 0, line("尹珍蕾", 110, 60)
+    )
+    assert parse_front(lines)["name"] == "尹珍蕾"
+    # A label's remnant there starts with no surname, and goes.
+    lines = replaced(lines, 0, line("名王建国", 123, 60))
+    assert parse_front(lines)["name"] == "王建国"
+
+
 def test_rows_are_not_guessed_when_one_is_missing() -> None:
     lines = [box for box in without_labels(front_lines(number=NUMBER, address=ADDRESS)) if box.text != "男"]
     lines = [box for box in lines if box.text != "汉"]  # the whole gender row is lost
