@@ -211,7 +211,9 @@ def rescued_address_gap(
     right = _column_right(card_size, otherwise=max(v.right for row in address_rows for v in row))
     extra: list[TextLine] = []
     for upper, lower in itertools.pairwise(address_rows):
-        height = max(v.height for v in (*upper, *lower))
+        # The lower of the two rows' heights: a long row's box on a tilted capture, or one a
+        # mark slants through, is taller than its print.
+        height = min(max(v.height for v in row) for row in (upper, lower))
         top_centre = sum(v.center_y for v in upper) / len(upper)
         bottom_centre = sum(v.center_y for v in lower) / len(lower)
         if bottom_centre - top_centre < _LOST_ROW_GAP * _ADDRESS_PITCH * height:
@@ -319,7 +321,9 @@ def _labelled_bounds(layout: CardLayout) -> tuple[float, float, TextLine] | None
     label, number = layout.anchor(lb.ADDRESS), layout.anchor(lb.NUMBER)
     if label is None or number is None:
         return None
-    return label.top, label.left + label.height * 0.5, number
+    # Half a line above the label's top: in a box rising to the right (a tilted capture) the
+    # label's share lies lower than the value's.
+    return label.top - label.height * 0.5, label.left + label.height * 0.5, number
 
 
 def _unlabelled_bounds(layout: CardLayout) -> tuple[float, float, TextLine] | None:

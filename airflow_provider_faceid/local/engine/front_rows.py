@@ -54,9 +54,9 @@ def front_rows(values: list[TextLine], *, birth_year: str, number_top: float) ->
         return [c for c in (lb.clipped_left(box, column) for box in row) if c is not None]
 
     def name_clipped(row: list[TextLine]) -> list[TextLine]:
-        # A name box starting with a surname that clipping would take away keeps it: on a
-        # tilted or perspective capture the column found on the birthday row lies further right
-        # two rows up (尹珍蕾 clipped to 珍蕾). A label's remnant (名王建国) starts with none.
+        # A surname that clipping would take from a name stays: on a tilted or perspective
+        # capture the column found on the birthday row lies further right two rows up (尹珍蕾
+        # clipped to 珍蕾). A label's remnant (名王建国) is no surname.
         kept = [_surname_kept(box, lb.clipped_left(box, column)) for box in row]
         return [box for box in kept if box is not None]
 
@@ -75,9 +75,14 @@ def front_rows(values: list[TextLine], *, birth_year: str, number_top: float) ->
 
 
 def _surname_kept(box: TextLine, clipped: TextLine | None) -> TextLine | None:
-    """``clipped``, or the whole ``box`` when only the whole starts with a surname."""
-    lost = clipped is None or not starts_with_surname(clipped.text)
-    return box if clipped is not box and starts_with_surname(box.text) and lost else clipped
+    """``clipped`` with the one character before it when that starts a surname and ``clipped``
+    does not (``尹|珍蕾``; ``42韩|萱``: 姓名 read as unsure digits before it)."""
+    start = len(box.text) - (len(clipped.text) if clipped is not None else 0)
+    if start == 0 or (clipped is not None and starts_with_surname(clipped.text)):
+        return clipped
+    return (
+        lb.sub_line(box, start - 1, len(box.text)) if starts_with_surname(box.text[start - 1 :]) else clipped
+    )
 
 
 def _evenly_spaced(grouped: list[list[TextLine]], index: int) -> bool:

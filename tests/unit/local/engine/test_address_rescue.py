@@ -10,6 +10,7 @@ from airflow_provider_faceid.local.engine.address_rescue import (
 )
 from airflow_provider_faceid.local.engine.bands import with_bands
 from airflow_provider_faceid.local.engine.parser import parse_card, parse_front
+from airflow_provider_faceid.local.engine.textline import TextLine
 from tests.unit.local.bands import ADDRESS, IMAGE, NUMBER, Bands, ScriptedBands, without
 from tests.unit.local.lines import CHAR_WIDTH, front_lines, line
 
@@ -232,3 +233,30 @@ def test_address_rows_are_found_below_the_birthday_when_the_labels_were_lost() -
     bands = Bands("x", (1.0,), ("",))
     assert rescued_address_gap(IMAGE, invalid, fields, bands, card_size=(856.0, 540.0)) == []
     assert bands.boxes == []
+
+
+def test_a_lost_row_is_found_below_a_first_row_boxed_tilted_with_its_label() -> None:
+    # A phone capture tilted a little: the box holding 住址 and the first row rises 10 px to the
+    # right, so it is taller than its print and the label's share of it lies lower than the row's.
+    first = "住址西藏自治区拉萨市达孜区迎"
+    width = CHAR_WIDTH * len(first)
+    tilted = ((60.0, 260.0), (60.0 + width, 250.0), (60.0 + width, 280.0), (60.0, 290.0))
+    lines = [
+        *[box for box in front_lines(number=NUMBER, address=("x",)) if box.text not in ("住址", "x")],
+        TextLine(
+            text=first,
+            box=tilted,
+            score=0.99,
+            char_scores=(0.99,) * len(first),
+            runners_up=("",) * len(first),
+        ),
+        line("006号", 150, 250 + 2 * 38),
+    ]
+    fields = parse_front(lines)
+    assert fields["address"] == "西藏自治区拉萨市达孜区迎006号"
+    bands = ScriptedBands("宾北路394号院10号楼6门1")
+    extra = rescued_address_gap(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+    assert (
+        parse_front(with_bands(lines, extra))["address"]
+        == "西藏自治区拉萨市达孜区迎宾北路394号院10号楼6门1006号"
+    )

@@ -292,7 +292,10 @@ def test_a_name_starting_left_of_the_value_column_keeps_its_surname() -> None:
         without_labels(front_lines(name="尹珍蕾", number=NUMBER, address=ADDRESS)), 0, line("尹珍蕾", 110, 60)
     )
     assert parse_front(lines)["name"] == "尹珍蕾"
-    # A label's remnant there starts with no surname, and goes.
+    # So does one after 姓名 read as unsure digits in the box (42韩萱).
+    digits = replaced(lines, 0, line("42韩萱", 95, 60, scores={0: 0.45, 1: 0.33}))
+    assert parse_front(digits)["name"] == "韩萱"
+    # A label's remnant there is no surname, and goes.
     lines = replaced(lines, 0, line("名王建国", 123, 60))
     assert parse_front(lines)["name"] == "王建国"
 
