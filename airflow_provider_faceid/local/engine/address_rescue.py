@@ -154,11 +154,19 @@ def rescued_address_end(
     end_value = _room_digits_or_end if address[-1].isdigit() else _address_end_value
     read_above = "".join(v.text for row in address_rows for v in row)
 
+    row_starts = [
+        "".join(v.text for v in sorted(row, key=lambda v: v.left))[:_REPEAT] for row in address_rows
+    ]
+
     def accept(band: TextLine) -> TextLine | None:
         # The band reaching up into the last row reads its start again (大街122号院 below
-        # 大街122号院27号楼106): no row below repeats three characters or more of the rows above.
+        # 大街122号院27号楼106; 路151号院5号, a digit misread, below 路151号院3号楼1706 on a tilted
+        # capture): no row below repeats three characters or more of the rows above, nor starts
+        # as one of them does.
         value = end_value(band)
-        repeated = value is not None and len(value.text) >= _REPEAT and value.text in read_above
+        if value is None or len(value.text) < _REPEAT:
+            return value
+        repeated = value.text in read_above or value.text[:_REPEAT] in row_starts
         return None if repeated else value
 
     found_end = read_band(image, read, centre, height, left, right, accept)
@@ -185,12 +193,28 @@ def rescued_address_row_end(
         return []
     address_rows, _ = found
     right = _column_right(card_size, otherwise=max(v.right for row in address_rows for v in row))
+    marks = _mark_boxes(lines)
     extra: list[TextLine] = []
     for index, row in enumerate(address_rows):
         rows_above = "".join(v.text for above in address_rows[:index] for v in above)
         below = "".join(v.text for v in address_rows[index + 1]) if index + 1 < len(address_rows) else None
-        extra += _row_run_on(image, read, row, right, rows_above, below)
+        # A row the address goes on below is read on only where a mark was read beside it: rows
+        # wrap short of where the card view puts the column's end on most cards.
+        if below is None or _marked_after(row, marks, right):
+            extra += _row_run_on(image, read, row, right, rows_above, below)
     return extra
+
+
+def _mark_boxes(lines: list[TextLine]) -> list[TextLine]:
+    """The lines a specimen mark was read into (whole or in part)."""
+    kept = {id(line) for line in without_specimen_marks(lines)}
+    return [line for line in lines if id(line) not in kept]
+
+
+def _marked_after(row: list[TextLine], marks: list[TextLine], right: float) -> bool:
+    """Whether a mark's box lies on ``row``'s band between its end and ``right``."""
+    top, bottom, end = min(v.top for v in row), max(v.bottom for v in row), max(v.right for v in row)
+    return any(m.top < bottom and m.bottom > top and m.right > end and m.left < right for m in marks)
 
 
 def rescued_address_gap(
