@@ -154,9 +154,7 @@ def rescued_address_end(
     end_value = _room_digits_or_end if address[-1].isdigit() else _address_end_value
     read_above = "".join(v.text for row in address_rows for v in row)
 
-    row_starts = [
-        "".join(v.text for v in sorted(row, key=lambda v: v.left))[:_REPEAT] for row in address_rows
-    ]
+    row_starts = [_row_text(row)[:_REPEAT] for row in address_rows]
 
     def accept(band: TextLine) -> TextLine | None:
         # The band reaching up into the last row reads its start again (大街122号院 below
@@ -197,7 +195,7 @@ def rescued_address_row_end(
     extra: list[TextLine] = []
     for index, row in enumerate(address_rows):
         rows_above = "".join(v.text for above in address_rows[:index] for v in above)
-        below = "".join(v.text for v in address_rows[index + 1]) if index + 1 < len(address_rows) else None
+        below = _row_text(address_rows[index + 1]) if index + 1 < len(address_rows) else None
         # A row the address goes on below is read on only where a mark was read beside it: rows
         # wrap short of where the card view puts the column's end on most cards.
         if below is None or _marked_after(row, marks, right):
@@ -258,7 +256,7 @@ def _row_run_on(
         return []
     start = min(row, key=lambda v: v.left)
     centre = sum(v.center_y for v in row) / len(row)
-    read_so_far = "".join(v.text for v in sorted(row, key=lambda v: v.left))
+    read_so_far = _row_text(row)
 
     def run_on(band: TextLine) -> TextLine | None:
         # Only what follows the boxes as read is taken, and only when the band read them the
@@ -301,6 +299,11 @@ def _sure_print(band: TextLine) -> TextLine | None:
     ):
         return None
     return band if end == len(band.text) else lb.sub_line(band, 0, end)
+
+
+def _row_text(row: list[TextLine]) -> str:
+    """What an address row reads (:func:`_address_rows` gives its boxes left to right)."""
+    return "".join(v.text for v in row)
 
 
 def _fills_column(
