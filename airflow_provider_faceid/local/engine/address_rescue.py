@@ -24,7 +24,11 @@ from airflow_provider_faceid.local.engine.number_reading import best_number
 from airflow_provider_faceid.local.engine.place_names import province_names
 from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
 from airflow_provider_faceid.local.engine.textline import TextLine
-from airflow_provider_faceid.local.engine.watermarks import MARK_LOOKALIKES, without_specimen_marks
+from airflow_provider_faceid.local.engine.watermarks import (
+    MARK_LOOKALIKES,
+    without_mark_tail,
+    without_specimen_marks,
+)
 
 # Address lines are this many line heights apart (1.05-1.15 on the cards measured).
 _ADDRESS_PITCH = 1.1
@@ -373,11 +377,12 @@ def _unlabelled_bounds(layout: CardLayout) -> tuple[float, float, TextLine] | No
 def _address_end_value(band: TextLine, *, longest: int = _LONGEST_END_ROW) -> TextLine | None:
     """The band when it reads as the end of an address: no more than a row holds (or ``longest``
     characters), no mark's letters, finished the way an address is. Symbols after its end (室##:
-    the mark's edge) are cut off: no address ends in one."""
+    the mark's edge) are cut off, as is a mark's edge after its 号 or 室: no address ends in one."""
     printed = _ADDRESS_PRINT.search(band.text[::-1])
     if printed is None:
         return None
-    end = len(band.text) - printed.start()
+    # The mark's edge after the address's 号 (...60号本) is no more of it than a symbol is.
+    end = len(without_mark_tail(band.text[: len(band.text) - printed.start()]))
     text = band.text[:end].strip()
     if not text or len(text) > longest or any(c.isascii() and c.isalpha() for c in text):
         return None

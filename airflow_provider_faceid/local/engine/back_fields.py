@@ -12,9 +12,7 @@ from airflow_provider_faceid.local.engine.number_reading import digits_for_lette
 from airflow_provider_faceid.local.engine.textline import TextLine
 from airflow_provider_faceid.local.engine.textnorm import normalize_dashes
 
-# The endings of issuing authorities printed on the back: a public-security bureau or branch, and
-# the few other issuers (forestry, railway, port public security) that exist.
-AUTHORITY_SUFFIXES = ("公安局", "分局", "公安处", "公安厅", "派出所")
+AUTHORITY_SUFFIXES = place_names.AUTHORITY_SUFFIXES
 # Pieces of 签发机关 two characters and longer, longest first.
 _LABEL_PIECES = sorted(
     {lb.ISSUER[i:j] for i in range(len(lb.ISSUER)) for j in range(i + 2, len(lb.ISSUER) + 1)},
@@ -124,7 +122,13 @@ def _date_text(text: str) -> str:
 
 def holds_date_range(text: str) -> bool:
     """Whether ``text`` reads as a validity period the way the parser takes one."""
-    return _PERIOD.search(_date_text(text)) is not None
+    return period_span(text) is not None
+
+
+def period_span(text: str) -> tuple[int, int] | None:
+    """Where in ``text`` the parser takes a validity period from: (start, end), or None."""
+    match = _PERIOD.search(_date_text(text))
+    return match.span() if match else None
 
 
 def _valid_date(layout: CardLayout) -> str | None:
@@ -148,21 +152,21 @@ def authority_ending(text: str | None) -> str | None:
     if not text:
         return text
     for rest in _after_label_remnant(text):
-        if _starts_with_place(rest) and not _starts_with_place(text):
+        if starts_with_place(rest) and not starts_with_place(text):
             text = rest
             break
     # Strokes read unsure before the place (王*王环江毛南族自治县公安局): an authority starts with
     # its place, so up to three characters, one of them unreadable, go when the rest starts with one.
-    if not _starts_with_place(text):
+    if not starts_with_place(text):
         unreadable = len(text) - len(text.lstrip("*"))
         for start in range(1, min(max(_MAX_LEADING_STROKES, unreadable), len(text) - 2) + 1):
-            if "*" in text[:start] and _starts_with_place(text[start:]):
+            if "*" in text[:start] and starts_with_place(text[start:]):
                 text = text[start:]
                 break
             # Without an unreadable one, a stroke or two read as characters (车来安县...) go only
             # before a place of three characters or more: a two-character one (和县) is too
             # easily found inside a misread name.
-            if start <= _MAX_READ_STROKES and _starts_with_place(text[start:], shortest=3):
+            if start <= _MAX_READ_STROKES and starts_with_place(text[start:], shortest=3):
                 text = text[start:]
                 break
     # A character read twice where two boxes of one line overlap (公公安局): no authority's name
@@ -188,6 +192,7 @@ def _after_label_remnant(text: str) -> list[str]:
     return [*rests, text.removeprefix("关")] if text.startswith("关") else rests
 
 
-def _starts_with_place(text: str, *, shortest: int = 2) -> bool:
+def starts_with_place(text: str, *, shortest: int = 2) -> bool:
+    """Whether ``text`` starts with a GB/T 2260 name or short form of ``shortest`` characters or more."""
     names = place_names.place_names()
     return any(text[:length] in names for length in range(shortest, min(len(text), 12) + 1))

@@ -9,9 +9,16 @@ import functools
 import numpy as np
 
 from airflow_provider_faceid.local.engine import labels as lb
-from airflow_provider_faceid.local.engine.back_fields import AUTHORITY_SUFFIXES, holds_date_range
-from airflow_provider_faceid.local.engine.bands import ReadLine, read_band
+from airflow_provider_faceid.local.engine.back_fields import (
+    AUTHORITY_SUFFIXES,
+    authority_ending,
+    holds_date_range,
+    period_span,
+    starts_with_place,
+)
+from airflow_provider_faceid.local.engine.bands import Accept, ReadLine, read_band
 from airflow_provider_faceid.local.engine.layout import CardLayout
+from airflow_provider_faceid.local.engine.reading import UNSURE_BELOW
 from airflow_provider_faceid.local.engine.textline import TextLine
 
 # The widest validity period (2016.02.29-2036.02.29: 21 characters, the digits half as wide as high)
@@ -34,16 +41,24 @@ def rescued_authority(
 ) -> list[TextLine]:
     """The authority row's band right of 签发机关, read as one line, when no box held an
     authority that ends like one (a mark slanting across the row can hide it from the detector),
-    or when the row read on past the one it held (kept then only as a longer one: more read, not
-    another reading)."""
+    when the row read on past the one it held (kept then only as a longer one: more read, not
+    another reading), or when the authority starts with no place (kept then only as one that
+    does). A band's authority that starts with no place is read again with only its darkest
+    print: the stamp's red over the place's last characters (高碑 | 公安局 out of 高碑店市公安局)
+    makes the recogniser skip them surely, and without the red they read."""
     issued_by = str(fields.get("issued_by") or "")
     layout = CardLayout.of(lines, lb.BACK_LABELS)
     label = layout.anchor(lb.ISSUER)
-    accept = _authority_value
+    accept: Accept = _placed_authority
+    fallback: Accept | None = _authority_value
     if issued_by.endswith(AUTHORITY_SUFFIXES):
-        if label is None or not _cut_short(layout, label, issued_by):
+        if label is None:
             return []
-        accept = functools.partial(_longer_authority, issued_by)
+        if _cut_short(layout, label, issued_by):
+            accept = functools.partial(_longer_authority, issued_by)
+        elif starts_with_place(issued_by):
+            return []
+        fallback = None
     if label is not None:
         # Long authorities (新疆维吾尔自治区巴音郭楞蒙古自治州公安局) fill the row to the card's edge.
         right = label.right + _AUTHORITY_WIDTH * label.height
@@ -51,7 +66,7 @@ def rescued_authority(
         # ends where the characters' share puts it, which may be past the value's first stroke
         # (the label's own end read into the band is cut off by the parser as a label remnant).
         left = label.right - label.height * 0.5
-        return read_band(image, read, label.center_y, label.height, left, right, accept)
+        return read_band(image, read, label.center_y, label.height, left, right, accept, fallback=fallback)
     validity = layout.anchor(lb.VALIDITY)
     if validity is None:
         return []
@@ -59,7 +74,7 @@ def rescued_authority(
     # and all, at the pitch of the card's two bottom rows.
     centre = validity.center_y - _BACK_PITCH * validity.height
     right = validity.left + _AUTHORITY_WIDTH * validity.height
-    return read_band(image, read, centre, validity.height, validity.left, right, _authority_value)
+    return read_band(image, read, centre, validity.height, validity.left, right, accept, fallback=fallback)
 
 
 def rescued_validity(
@@ -67,14 +82,19 @@ def rescued_validity(
 ) -> list[TextLine]:
     """The validity row's band right of 有效期限, read as one line, when no box held a period: a
     grey SPECIMEN across the dates (2009.12.08-2019.12P0ECIMEN) breaks the second one, and its
-    darkest print alone reads whole. Read as printed: an impossible period stays one."""
-    if fields.get("valid_date") is not None:
-        return []
+    darkest print alone reads whole. Also when the period was read with a character the
+    recogniser was unsure of (2009.1201长期EN, the 1s at 0.3 under the mark's letters): kept then
+    only as a period read surely. Read as printed: an impossible period stays one."""
     layout = CardLayout.of(lines, lb.BACK_LABELS)
+    accept = _validity_value
+    if fields.get("valid_date") is not None:
+        if not any(_unsure_period(value) for value in layout.values):
+            return []
+        accept = _sure_period
     label = layout.anchor(lb.VALIDITY)
     if label is not None:
         right = label.right + _VALIDITY_WIDTH * label.height
-        return read_band(image, read, label.center_y, label.height, label.right, right, _validity_value)
+        return read_band(image, read, label.center_y, label.height, label.right, right, accept)
     issuer = layout.anchor(lb.ISSUER)
     if issuer is None:
         return []
@@ -83,7 +103,7 @@ def rescued_validity(
     height = _row_height(issuer)
     centre = issuer.center_y + _BACK_PITCH * height
     right = issuer.left + (len(lb.VALIDITY) + _VALIDITY_WIDTH) * height
-    return read_band(image, read, centre, height, issuer.left, right, _validity_value)
+    return read_band(image, read, centre, height, issuer.left, right, accept)
 
 
 def _row_height(line: TextLine) -> float:
@@ -109,6 +129,11 @@ def _longer_authority(issued_by: str, band: TextLine) -> TextLine | None:
     return band if any(suffix in rest for suffix in AUTHORITY_SUFFIXES) else None
 
 
+def _placed_authority(band: TextLine) -> TextLine | None:
+    """The band when the authority in it starts with a place, as every authority does."""
+    return band if starts_with_place(authority_ending(band.text) or "") else None
+
+
 def _authority_value(band: TextLine) -> TextLine | None:
     """The band when it holds an authority's ending anywhere (what follows it, a stamp's edge,
     is the parser's to cut)."""
@@ -117,3 +142,13 @@ def _authority_value(band: TextLine) -> TextLine | None:
 
 def _validity_value(band: TextLine) -> TextLine | None:
     return band if holds_date_range(band.text) else None
+
+
+def _sure_period(band: TextLine) -> TextLine | None:
+    return band if holds_date_range(band.text) and not _unsure_period(band) else None
+
+
+def _unsure_period(line: TextLine) -> bool:
+    """Whether ``line`` holds a period with a character the recogniser scored unsure."""
+    span = period_span(line.text)
+    return span is not None and min(line.char_scores[span[0] : span[1]], default=1.0) < UNSURE_BELOW

@@ -58,10 +58,12 @@ def read_band(
     accept: Accept | None = None,
     *,
     retry: Callable[[TextLine], bool] | None = None,
+    fallback: Accept | None = None,
 ) -> list[TextLine]:
     """The band read as one line: as captured (contrast stretched), then, when ``accept`` finds
     no value in that reading (and ``retry``, if given, finds the reading worth another), with
-    only the darkest print kept. Without ``accept`` the first reading is taken as it is."""
+    only the darkest print kept; when ``accept`` takes neither, what ``fallback`` (if given)
+    takes of the first. Without ``accept`` the first reading is taken as it is."""
     rows, cols = image.shape[:2]
     top = max(0, round(centre - _BAND_HEIGHT * height / 2))
     bottom = min(rows, round(centre + _BAND_HEIGHT * height / 2))
@@ -90,6 +92,8 @@ def read_band(
     if value is None and (retry is None or line is None or retry(line)):
         dark = read(cv2.cvtColor(dark_print(stretched), cv2.COLOR_GRAY2BGR), box)
         value = accept(dark) if dark is not None else None
+    if value is None and fallback is not None and line is not None:
+        value = fallback(line)
     return [value] if value is not None else []
 
 

@@ -33,6 +33,7 @@ from airflow_provider_faceid.local.engine.bands import with_bands
 from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX, CardView, frame_view, quad_view
 from airflow_provider_faceid.local.engine.ink import (
     has_pale_red_marks,
+    in_grey,
     without_pale_red_marks,
     without_red_ink,
 )
@@ -129,7 +130,7 @@ class CardReader:
             if _best(attempts).checks.complete:
                 break
             attempts.append(self._attempt(view))
-        best = _best(attempts)
+        best = found_best = _best(attempts)
         if not best.checks.complete:
             fitted = text_fitted_view(best.view, best.recognition.lines)
             if fitted is not None:
@@ -140,6 +141,12 @@ class CardReader:
         if not best.checks.complete and has_pale_red_marks(captured):
             deep = dataclasses.replace(best.view, image=without_pale_red_marks(captured))
             attempts.append(self._attempt(deep))
+            best = _best(attempts)
+        if not best.checks.complete:
+            # The view found whole, not one fitted to the text read: rows the detector passed over
+            # in colour lie outside that.
+            grey = dataclasses.replace(found_best.view, image=in_grey(found_best.view.image))
+            attempts.append(self._attempt(grey))
             best = _best(attempts)
         if not best.checks.complete:
             # Last: the best view at another scale, where the detector may find the rows it missed

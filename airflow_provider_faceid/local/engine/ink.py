@@ -64,6 +64,13 @@ def without_red_ink(bgr: np.ndarray) -> np.ndarray:
     return out
 
 
+def in_grey(bgr: np.ndarray) -> np.ndarray:
+    """``bgr`` without its red ink, in grey (three equal channels): on a washed-out capture the
+    detector passes over pale blue-grey print on a pale guilloche that it finds in grey."""
+    grey = cv2.cvtColor(without_red_ink(bgr), cv2.COLOR_BGR2GRAY)
+    return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+
+
 def has_pale_red_marks(bgr: np.ndarray) -> bool:
     """Whether enough of ``bgr`` is redder than its surroundings for the deep pass to be worth a read."""
     marked = np.count_nonzero(_local_red_lead(bgr) >= _PALE_LEAD_FULL)

@@ -26,6 +26,10 @@ _LEVEL_SUFFIXES = frozenset("省市区县旗")
 # What follows a city in its authority's name (宿州市公安局埇桥分局), and ends a district's short form.
 _AUTHORITY = "公安局"
 _DISTRICT_AUTHORITY = "分局"
+# The endings of issuing authorities printed on the back: a public-security bureau or branch, and
+# the few other issuers (forestry, railway, port public security) that exist. The longer ones are
+# words of the lexicon too (公委局, 委 at 0.6 with runner-up 安, is 公安局).
+AUTHORITY_SUFFIXES = ("公安局", "分局", "公安处", "公安厅", "派出所")
 # Grouping rows of the table, not places: 市辖区 (a municipality's districts), 县 (its counties).
 _NOT_A_PARENT = frozenset({"市辖区", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 
@@ -47,7 +51,7 @@ def _lengths() -> tuple[int, ...]:
 def checked(reading: Reading) -> Reading:
     """``reading`` with place names confirmed or repaired, longest names first, then the names
     that follow a prefecture or province repaired among its own subdivisions."""
-    names = place_names()
+    names = place_names() | frozenset(AUTHORITY_SUFFIXES)
     for length in _lengths():
         for start in range(len(reading.text) - length + 1):
             word = _name_at(reading, start, length, names)

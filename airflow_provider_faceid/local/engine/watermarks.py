@@ -9,6 +9,7 @@ stands on either side stays, with its share of the box.
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 from collections.abc import Iterable
@@ -80,12 +81,20 @@ def without_specimen_marks(lines: Iterable[TextLine]) -> list[TextLine]:
     return kept
 
 
+def without_mark_tail(text: str) -> str:
+    """``text`` without a mark's edge read after the 号 or 室 an address ends with (...60号本)."""
+    tail = _ADDRESS_TAIL.search(text)
+    return text[: tail.start()] if tail else text
+
+
 def _read_twice(piece: TextLine, lines: list[TextLine]) -> bool:
     """Whether ``piece`` (what a mark's box holds before the mark) lies under another box on its
     row: the mark's box reaching back over a value's last character reads it twice (镇 read again
     as 真 before 样本). Only a piece covered whole: boxes of one row often overlap by a character
-    (a label's box over the value's first) without reading it twice."""
-    width = (piece.right - piece.left) / len(piece.text)
+    (a label's box over the value's first) without reading it twice. A character's width is
+    taken along the box's top edge: a slanting mark's box is wider than its print by the slant."""
+    (left_x, left_y), (right_x, right_y) = piece.box[:2]
+    width = math.hypot(right_x - left_x, right_y - left_y) / len(piece.text)
     covering = [
         other.right
         for other in lines

@@ -136,6 +136,18 @@ def test_an_address_ending_in_a_place_near_the_column_end_reads_the_row_below() 
     assert bands.boxes == []
 
 
+def test_a_marks_edge_read_after_the_address_end_below_is_cut_off() -> None:
+    # ...太平镇 fills the column; the row below is read with the mark's 本 after its 号.
+    lines = front_lines(number=NUMBER, address=("甘肃省定西市岷县太平镇",))
+    fields = parse_front(lines)
+    bands = ScriptedBands("河口村六组60号本")
+    extra = rescued_address_end(IMAGE, lines, fields, bands, card_size=(450 / 0.654, 540.0))
+    assert parse_front(with_bands(lines, extra))["address"] == "甘肃省定西市岷县太平镇河口村六组60号"
+    # Not after a place: 本 may start one (本溪), and such a row is no address's end.
+    bands = ScriptedBands(*["河口村本"] * 4)  # the band and its start, each also in dark print
+    assert rescued_address_end(IMAGE, lines, fields, bands, card_size=(450 / 0.654, 540.0)) == []
+
+
 def test_no_address_end_is_read_for_a_finished_address_or_a_band_that_is_none() -> None:
     lines = front_lines(number=NUMBER, address=ADDRESS)
     bands = Bands("x", (1.0,), ("",))

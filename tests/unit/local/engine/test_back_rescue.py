@@ -89,3 +89,49 @@ def test_an_authority_row_read_on_past_its_authority_is_read_again_for_a_longer_
     # A row that ends with its authority is not read again.
     whole = [lines[0], line("桂林市公安局", 334, 395), *lines[2:]]
     assert rescued_authority(IMAGE, whole, parse_back(whole), ScriptedBands()) == []
+
+
+def test_an_authority_starting_with_no_place_is_read_again_for_one_that_does() -> None:
+    # The stamp's red over 店市: the recogniser skipped them surely (高碑 is no place).
+    lines = [line("签发机关", 200, 395), line("高碑公安局", 334, 395)]
+    lines += [line("有效期限", 200, 470), line("2024.12.22-长期", 334, 470)]
+    assert parse_back(lines)["issued_by"] == "高碑公安局"
+    # The band as captured skips them again; its darkest print reads them.
+    bands = ScriptedBands("关高碑公安局", "关高碑店市公安局")
+    extra = rescued_authority(IMAGE, lines, parse_back(lines), bands)
+    assert len(bands.crops) == 2
+    assert parse_card(with_bands(lines, extra))["issued_by"] == "高碑店市公安局"
+    # Kept only as an authority that starts with a place: otherwise the boxes' reading stays.
+    assert rescued_authority(IMAGE, lines, parse_back(lines), ScriptedBands("高碑公安局", "碑公安局")) == []
+    # An authority starting with a place is not read again.
+    placed = [lines[0], line("高碑店市公安局", 334, 395), *lines[2:]]
+    assert rescued_authority(IMAGE, placed, parse_back(placed), ScriptedBands()) == []
+
+
+def test_a_missed_authority_row_is_read_again_when_its_reading_starts_with_no_place() -> None:
+    lines = [line("有效期限", 200, 470), line("2024.12.22-长期", 334, 470)]
+    bands = ScriptedBands("签发机关高碑公安局", "签发机关高碑店市公安局")
+    extra = rescued_authority(IMAGE, lines, parse_back(lines), bands)
+    assert parse_card(with_bands(lines, extra))["issued_by"] == "高碑店市公安局"
+    # When neither reading starts with a place, the first is kept as read: an authority the
+    # table lacks (a railway's) still comes back.
+    bands = ScriptedBands("签发机关高碑公安局", "签发机关碑公安局")
+    extra = rescued_authority(IMAGE, lines, parse_back(lines), bands)
+    assert parse_card(with_bands(lines, extra))["issued_by"] == "高碑公安局"
+
+
+def test_a_period_read_with_an_unsure_digit_is_read_again_and_kept_only_when_read_surely() -> None:
+    lines = [line("签发机关", 200, 395), line("石河子市公安局", 334, 395), line("有效期限", 200, 470)]
+    # 2009.12.11 under SPECIMEN's letters: a dot lost and a 1 read as 0, the 1s at 0.3-0.4.
+    unsure = [*lines, line("2009.1201长期EN", 334, 470, scores={5: 0.4, 6: 0.4, 8: 0.3})]
+    assert parse_back(unsure)["valid_date"] == "2009.12.01-长期"
+    bands = ScriptedBands("2009.12①-长期EN", "2009.12.11-长期")
+    extra = rescued_validity(IMAGE, unsure, parse_back(unsure), bands)
+    assert len(bands.crops) == 2
+    assert parse_card(with_bands(unsure, extra))["valid_date"] == "2009.12.11-长期"
+    # A band read unsure adds nothing; a period read surely is not read again.
+    scores = tuple(0.4 if index == 8 else 0.9 for index in range(13))
+    answer = Bands("2009.12.11-长期", scores, ("",) * 13)
+    assert rescued_validity(IMAGE, unsure, parse_back(unsure), answer) == []
+    sure = [*lines, line("2009.12.11-长期", 334, 470)]
+    assert rescued_validity(IMAGE, sure, parse_back(sure), ScriptedBands()) == []

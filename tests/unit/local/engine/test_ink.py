@@ -6,6 +6,7 @@ import numpy as np
 
 from airflow_provider_faceid.local.engine.ink import (
     has_pale_red_marks,
+    in_grey,
     without_pale_red_marks,
     without_red_ink,
 )
@@ -38,6 +39,13 @@ def test_red_ink_becomes_white_and_nothing_else_changes() -> None:
     assert (out[20:40, 10:60] == BLUE_LABEL).all()
     assert (out[0:10, :] == PAPER).all()
     assert (image[10:20, 150:160] == STAMP_RED).all()  # the input is not modified
+
+
+def test_in_grey_the_red_ink_is_off_and_print_stays_darker_than_paper() -> None:
+    out = in_grey(card())
+    assert (out[..., 0] == out[..., 1]).all() and (out[..., 1] == out[..., 2]).all()
+    assert (out[10:20, 150:160] == 255).all()  # the stamp's stroke, taken off before greying
+    assert out[30, 30, 0] < out[5, 5, 0] and out[30, 100, 0] < out[30, 30, 0]
 
 
 def luminance(pixel: np.ndarray) -> float:

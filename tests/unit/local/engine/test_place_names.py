@@ -34,6 +34,14 @@ def test_runner_up_completing_a_long_name_repairs_it() -> None:
     assert checked(sure).text == "西阳土家族苗族自治县"
 
 
+def test_an_authority_ending_is_repaired_from_the_runner_up_of_an_unsure_character() -> None:
+    read = reading("铜川市公委局王益分局", scores={4: 0.62}, runners={4: "安"})
+    assert checked(read).text == "铜川市公安局王益分局"
+    # Read surely, or with another runner-up, it stays as read.
+    assert checked(reading("铜川市公委局王益分局", runners={4: "安"})).text == "铜川市公委局王益分局"
+    assert checked(reading("铜川市公委局", scores={4: 0.62}, runners={4: "会"})).text == "铜川市公委局"
+
+
 def test_nothing_outside_first_and_second_choices_is_filled_in() -> None:
     # Without a parent before it, a name one character off stays as read.
     read = reading("西阳土家族苗族自治县", runners={0: "四"})

@@ -114,6 +114,13 @@ def test_a_character_a_marks_box_reads_again_under_the_box_before_it_goes() -> N
     # The mark's box starts over the row's last character (镇) and reads it again (真).
     twice = line("真样本", address.right - 20, 268)
     assert texts([address, twice]) == [address.text]
+    # A slanting mark's box: half of 真's print under the row's box, measured along the box's
+    # top edge, not its extent (wider by the slant).
+    row = line("甘肃省定西市岷县太平镇", 259, 496)
+    slanted = TextLine(text="真样本", box=((893, 507), (1125, 480), (1134, 565), (902, 592)), score=0.99)
+    assert texts(
+        [TextLine(text=row.text, box=((259, 496), (936, 496), (936, 562), (259, 562))), slanted]
+    ) == [row.text]
     # A value that only starts under the box before it (a label's box over its first character)
     # keeps every character.
     label = line("签发机关", 160, 345)
