@@ -39,6 +39,7 @@ from airflow_provider_faceid.local.engine.ink import (
 )
 from airflow_provider_faceid.local.engine.layout import CardLayout
 from airflow_provider_faceid.local.engine.legality import legality as legality_of
+from airflow_provider_faceid.local.engine.levelling import Levelling
 from airflow_provider_faceid.local.engine.parser import parse_card
 from airflow_provider_faceid.local.engine.recognizer import DEFAULT_RECOGNIZER, Recognition, Recognizer
 from airflow_provider_faceid.local.engine.row_rescue import rescued_birthday, rescued_lines, rescued_number
@@ -179,6 +180,14 @@ class CardReader:
         fields parsed again with them (each rescue reads only for a field still missing or, for
         an address stopping on a digit, maybe unfinished: the answer's checks let that pass)."""
         image = without_red_ink(view.image)
+        # On a tilted reading the rescues work on the image and boxes turned level, so that each
+        # band runs along its row; the rows they add are turned back. A card view is level by its
+        # warp, and placed by the card's proportions, which a turn would move.
+        size = (image.shape[1], image.shape[0])
+        levelling = Levelling.of(recognition.lines, size) if view.card_size is None else None
+        if levelling is not None:
+            image = levelling.image(image)
+            recognition = dataclasses.replace(recognition, lines=levelling.lines(recognition.lines))
         number = functools.partial(rescued_number, card_size=view.card_size)
         address = functools.partial(rescued_address, card_size=view.card_size)
         address_gap = functools.partial(rescued_address_gap, card_size=view.card_size)
@@ -192,6 +201,8 @@ class CardReader:
         for rescue in rescues:
             extra = rescue(image, recognition.lines, fields, self._recognizer.read_line)
             recognition, fields = _with_lines(view, recognition, fields, extra)
+        if levelling is not None:
+            recognition = dataclasses.replace(recognition, lines=levelling.undone(recognition.lines))
         return recognition, fields
 
     def _read_upright(self, view: CardView) -> tuple[CardView, Recognition]:

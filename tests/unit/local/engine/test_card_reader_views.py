@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
+import cv2
 import numpy as np
 
 from airflow_provider_faceid.local.engine.card_reader import CardReader
 from airflow_provider_faceid.local.engine.ink import in_grey
 from airflow_provider_faceid.local.engine.recognizer import Recognition
 from airflow_provider_faceid.local.engine.textline import Point, TextLine
+from tests.unit.local.engine.test_levelling import tilted
 from tests.unit.local.lines import line
 
 # A pale blue-grey capture: colour in every pixel, no red ink.
@@ -36,7 +40,7 @@ def is_grey(bgr: np.ndarray) -> bool:
     return bool((bgr[..., 0] == bgr[..., 1]).all() and (bgr[..., 1] == bgr[..., 2]).all())
 
 
-def reader_with(recognizer: GreyOnlyRows) -> CardReader:
+def reader_with(recognizer: GreyOnlyRows | TiltedBack) -> CardReader:
     reader = CardReader.__new__(CardReader)  # without loading the ONNX models the stand-in replaces
     reader._recognizer = recognizer  # type: ignore[assignment]
     return reader
@@ -61,3 +65,47 @@ def test_a_complete_reading_in_colour_is_not_read_again_in_grey() -> None:
     recognizer = Complete()
     assert reader_with(recognizer).read_pixels(TINTED)["issued_by"] == "柘城县公安局"
     assert len(recognizer.images) == 1
+
+
+def along(x: float, y: float, distance: float, degrees: float) -> tuple[float, float]:
+    return x + distance * math.cos(math.radians(degrees)), y + distance * math.sin(math.radians(degrees))
+
+
+class TiltedBack:
+    """Stands in for the recogniser on a back photographed 5 degrees off level: the validity
+    row's value is printed (``print_box``) but not detected, and a band reads it only when the
+    band runs along it (its middle dark across the row's length)."""
+
+    def __init__(self) -> None:
+        self.lines = [
+            tilted("中华人民共和国", 300, 60, 5, length=350),
+            tilted("居民身份证", 300, 150, 5, length=300),
+            tilted("签发机关", 150, 330, 5, length=110),
+            tilted("北京市公安局", *along(150, 330, 130, 5), 5, length=170),
+            tilted("有效期限", 150, 400, 5, length=110),
+        ]
+        self.print_box = tilted("2011.05.23-2031.05.23", *along(150, 400, 130, 5), 5, length=330)
+        self.image = np.full((640, 856, 3), 255, np.uint8)  # no card's ratio: the frame is no card view
+        cv2.fillPoly(self.image, [np.array(self.print_box.box, np.int32)], (0, 0, 0))
+
+    def read(self, bgr: np.ndarray) -> Recognition:
+        # Only the frame as captured: the other views (fitted to the text, levelled) are not
+        # what is tested here.
+        lines = self.lines if bgr is self.image else []
+        return Recognition(lines=lines, upside_down_share=0.0, vertical_share=0.0)
+
+    def read_line(self, crop: np.ndarray, box: tuple[Point, Point, Point, Point]) -> TextLine | None:
+        # The band starts at the label's end, 20 px before the print, which runs 330 px on.
+        middle = crop[crop.shape[0] // 2 - 3 : crop.shape[0] // 2 + 3, 30:320]
+        if not (middle < 128).all():
+            return None
+        text = "2011.05.23-2031.05.23"
+        return TextLine(
+            text=text, box=box, score=0.99, char_scores=(0.99,) * len(text), runners_up=("",) * len(text)
+        )
+
+
+def test_a_band_of_a_tilted_frame_runs_along_its_row() -> None:
+    recognizer = TiltedBack()
+    fields = reader_with(recognizer).read_pixels(recognizer.image)  # type: ignore[arg-type]
+    assert fields["valid_date"] == "2011.05.23-2031.05.23"
