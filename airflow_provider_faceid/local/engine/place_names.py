@@ -72,7 +72,7 @@ def _subdivisions_checked(reading: Reading) -> Reading:
         # Every edition's: 重庆市 was Sichuan's 510200 before it held 垫江县.
         subdivisions = frozenset().union(*map(_subdivisions, codes))
         for start in (end, end + len(_AUTHORITY)) if text.startswith(_AUTHORITY, end) else (end,):
-            word = _one_away(text, start, subdivisions)
+            word = _one_away(reading, start, subdivisions)
             if word is not None:
                 return _subdivisions_checked(reading.replaced(start, word))
     return reading
@@ -89,9 +89,12 @@ def _parents_ending_in(text: str) -> list[tuple[int, tuple[str, ...]]]:
     return found
 
 
-def _one_away(text: str, start: int, candidates: frozenset[str]) -> str | None:
+def _one_away(reading: Reading, start: int, candidates: frozenset[str]) -> str | None:
     """The one candidate that the text at ``start`` spells with one character other than its
-    last, whose last (the level suffix) is read as printed; None when none or several do."""
+    last, whose last (the level suffix) is read as printed; None when none or several do, unless
+    the recogniser's runner-up for the differing character spells exactly one of them (颖泉分局,
+    runner-up 颍 for 颖, after 阜阳市公安局: 颍泉分局, not 临泉分局)."""
+    text = reading.text
     matches = []
     for name in candidates:
         window = text[start : start + len(name)]
@@ -101,11 +104,23 @@ def _one_away(text: str, start: int, candidates: frozenset[str]) -> str | None:
             continue
         if sum(a != b for a, b in zip(window, name, strict=True)) == 1:
             matches.append(name)
+    spelled = [name for name in matches if _runner_up_spells(reading, start, name)]
+    if len(matches) > 1 and len(spelled) == 1:
+        return spelled[0]
     # Editions renamed a few places by one character (墉桥区, now 埇桥区): the newest name wins.
     newest = sorted(matches, key=lambda name: _last_edition().get(name, ""), reverse=True)
     if len(newest) > 1 and _last_edition().get(newest[0], "") == _last_edition().get(newest[1], ""):
         return None
     return newest[0] if newest else None
+
+
+def _runner_up_spells(reading: Reading, start: int, name: str) -> bool:
+    """Whether the runner-up of the one character of ``reading`` at ``start`` that differs from
+    ``name`` is ``name``'s."""
+    return any(
+        read != want and reading.runners_up[start + offset] == want
+        for offset, (read, want) in enumerate(zip(reading.text[start : start + len(name)], name, strict=True))
+    )
 
 
 @functools.cache

@@ -71,3 +71,12 @@ def test_the_subdivision_rule_needs_the_level_suffix_as_printed_and_one_answer()
     assert checked(reading("重庆市垫江县金山街道")).text == "重庆市垫江县金山街道"
     # Two characters off is no misread of one.
     assert checked(reading("安徽省宿州市埔杨区")).text == "安徽省宿州市埔杨区"
+
+
+def test_the_runner_up_decides_between_subdivisions_one_character_away() -> None:
+    # 颖泉分局 is one character from both 颍泉分局 and 临泉分局 under 阜阳市.
+    assert checked(reading("阜阳市公安局颖泉分局")).text == "阜阳市公安局颖泉分局"
+    # The recogniser's runner-up for 颖 (read surely) spells one of them.
+    assert checked(reading("阜阳市公安局颖泉分局", runners={6: "颍"})).text == "阜阳市公安局颍泉分局"
+    # A runner-up spelling neither leaves it as read.
+    assert checked(reading("阜阳市公安局颖泉分局", runners={6: "顺"})).text == "阜阳市公安局颖泉分局"
