@@ -151,6 +151,8 @@ def authority_ending(text: str | None) -> str | None:
     follows it starts with a place name and the whole does not (关岭... is a county)."""
     if not text:
         return text
+    # A dot read out of a gap in the row (会泽县公·安局): no authority's name holds one.
+    text = text.replace("·", "")
     for rest in _after_label_remnant(text):
         if starts_with_place(rest) and not starts_with_place(text):
             text = rest

@@ -132,7 +132,7 @@ def _mark_spans(line: TextLine, *, tall: float) -> list[tuple[int, int]]:
     if _is_mark_scrap(bare) or (len(bare) == len(_MARK) and bare[-1] == _MARK[-1] and line.height >= tall):
         return [(0, len(text))]
     spans = [
-        (match.start(), match.end())
+        (_after_check_character(text, match.start()), match.end())
         for match in _LATIN_RUN.finditer(text)
         if any(piece in match.group().upper() for piece in _PIECES) or _is_latin_scrap(match.group())
     ]
@@ -148,6 +148,12 @@ def _mark_spans(line: TextLine, *, tall: float) -> list[tuple[int, int]]:
     if tail and not _covered(spans, tail.start()):
         spans.append((tail.start(), tail.end()))
     return sorted(spans)
+
+
+def _after_check_character(text: str, start: int) -> int:
+    """Where a mark's Latin run starts once an X right after a digit is left out: SPECIMEN has
+    no X, and there it is a number's check character (...26999XCIME)."""
+    return start + 1 if start > 0 and text[start - 1].isdigit() and text[start] in "Xx" else start
 
 
 def _covered(spans: list[tuple[int, int]], index: int) -> bool:

@@ -30,6 +30,9 @@ def test_pieces_of_specimen_go_and_the_value_on_either_side_stays() -> None:
     assert texts([line("SPECIMEN", 500, 300), line("样本", 500, 340)]) == []
     # 本 with a stroke of the print it crosses read into it (样苯): still the mark.
     assert texts([line("样苯一组212号", 120, 300)]) == ["一组212号"]
+    # SPECIMEN has no X: right after a digit it is the number's check character.
+    assert texts([line("62070219350126999XCIME", 250, 450)]) == ["62070219350126999X"]
+    assert texts([line("大坝村XCIME", 250, 450)]) == ["大坝村"]
 
 
 def test_a_washed_out_mark_counts_when_the_runner_up_spells_it() -> None:
