@@ -65,7 +65,7 @@ def _issued_by(layout: CardLayout) -> str | None:
         and v.center_y >= anchor.top
         and (validity is None or v.bottom <= validity.top + anchor.height * 0.3)
         and not DATE_RANGE.search(normalize_dashes(v.text))
-        and not _NOT_AUTHORITY.search(v.text)
+        and not _not_authority(v.text)
         and v.text not in _LABEL_TAILS
     ]
     return place_text([line for row in rows(parts) for line in row])
@@ -93,7 +93,7 @@ def _issued_by_without_label(layout: CardLayout) -> str | None:
         if (
             clipped is None
             or DATE_RANGE.search(_date_text(clipped.text))
-            or _NOT_AUTHORITY.search(clipped.text)
+            or _not_authority(clipped.text)
             or clipped.text in _LABEL_TAILS
         ):
             continue
@@ -101,6 +101,18 @@ def _issued_by_without_label(layout: CardLayout) -> str | None:
             continue
         parts.append(clipped)
     return place_text([line for row in rows(parts) for line in row])
+
+
+def _not_authority(text: str) -> bool:
+    """Whether a box holds a Latin letter or a digit before any authority ending it holds: what
+    follows the ending (克山县公安局N, the mark's edge) is cut like the stamp's characters."""
+    return _NOT_AUTHORITY.search(text[: _ending_end(text) or len(text)]) is not None
+
+
+def _ending_end(text: str) -> int | None:
+    """Where the last authority ending in ``text`` ends, or None when it holds none."""
+    ends = [text.rfind(suffix) + len(suffix) for suffix in AUTHORITY_SUFFIXES if suffix in text]
+    return max(ends) if ends else None
 
 
 def _validity_row(layout: CardLayout) -> tuple[float, float, float] | None:
@@ -179,8 +191,7 @@ def authority_ending(text: str | None) -> str | None:
     text = _LOST_AN.sub("公安局", _LOST_GONG.sub("公安局", text))
     # The stamp's own 公安局 read after the row's (禹州市公安局公安局): no authority says it twice.
     text = _DOUBLED_AUTHORITY.sub("公安局", text)
-    ends = [text.rfind(suffix) + len(suffix) for suffix in AUTHORITY_SUFFIXES if suffix in text]
-    text = text[: max(ends)] if ends else text
+    text = text[: _ending_end(text) or len(text)]
     # A suffix alone names no authority: its place was read as label print or not at all.
     return None if text in AUTHORITY_SUFFIXES else text
 

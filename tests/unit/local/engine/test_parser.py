@@ -188,6 +188,9 @@ def test_issuer_wrapping_onto_a_second_line_is_joined() -> None:
 def test_stamp_characters_read_after_the_authority_are_cut_off() -> None:
     fields = parse_back(back_lines(("上海市公安局浦东分局印止",), "2010.01.05-长期"))
     assert fields["issued_by"] == "上海市公安局浦东分局"
+    # A letter after the ending is the mark's edge, not a stroke that makes the box no authority.
+    assert parse_back(back_lines(("克山县公安局N",), "2010.01.05-长期"))["issued_by"] == "克山县公安局"
+    assert parse_back(back_lines(("克山N县公安局",), "2010.01.05-长期"))["issued_by"] is None
 
 
 def test_a_suffix_character_read_twice_or_lost_is_read_once_but_a_county_named_gongan_stays() -> None:
