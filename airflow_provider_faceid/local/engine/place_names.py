@@ -17,7 +17,7 @@ import functools
 import io
 from importlib import resources
 
-from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, Reading
+from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, UNSURE_BELOW, Reading
 
 # Two-character names (珙县, 易县) are too easy to hit by a one-character change; they only
 # confirm, they never repair.
@@ -49,15 +49,39 @@ def _lengths() -> tuple[int, ...]:
 
 
 def checked(reading: Reading) -> Reading:
-    """``reading`` with place names confirmed or repaired, longest names first, then the names
-    that follow a prefecture or province repaired among its own subdivisions."""
+    """``reading`` with place names confirmed or repaired, longest names first, then a province
+    it starts with one unreadable character short of, then the names that follow a prefecture or
+    province repaired among its own subdivisions."""
     names = place_names() | frozenset(AUTHORITY_SUFFIXES)
     for length in _lengths():
         for start in range(len(reading.text) - length + 1):
             word = _name_at(reading, start, length, names)
             if word is not None:
                 reading = reading.replaced(start, word)
-    return _subdivisions_checked(reading)
+    return _subdivisions_checked(_province_checked(reading))
+
+
+def _province_checked(reading: Reading) -> Reading:
+    """``reading`` starting with the one province whose name it spells but for one character the
+    recogniser could not read (under 0.5, shown as ``*``: 广西*族自治区), its level suffix read as
+    printed. An address starts with its province, and the table names few: 广*省 is 广东省, while
+    *西省 (山西, 江西, 陕西) stays as read."""
+    if reading.text.startswith(province_names()):
+        return reading
+    fits = [
+        name
+        for name in province_names()
+        if len(reading.text) > len(name)
+        and reading.text[len(name) - 1] == name[-1]
+        and _one_unreadable(reading, name)
+    ]
+    return reading.replaced(0, fits[0]) if len(fits) == 1 else reading
+
+
+def _one_unreadable(reading: Reading, name: str) -> bool:
+    """Whether ``reading`` starts with ``name`` but for one character scored unreadable."""
+    differing = [i for i, want in enumerate(name) if reading.text[i] != want]
+    return len(differing) == 1 and reading.scores[differing[0]] < UNSURE_BELOW
 
 
 def _subdivisions_checked(reading: Reading) -> Reading:

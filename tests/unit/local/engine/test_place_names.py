@@ -80,3 +80,12 @@ def test_the_runner_up_decides_between_subdivisions_one_character_away() -> None
     assert checked(reading("阜阳市公安局颖泉分局", runners={6: "颍"})).text == "阜阳市公安局颍泉分局"
     # A runner-up spelling neither leaves it as read.
     assert checked(reading("阜阳市公安局颖泉分局", runners={6: "顺"})).text == "阜阳市公安局颖泉分局"
+
+
+def test_an_address_starts_with_the_one_province_an_unreadable_character_leaves() -> None:
+    assert checked(reading("广西状族自治区贺州市", scores={2: 0.3})).starred() == "广西壮族自治区贺州市"
+    assert checked(reading("广末省广州市", scores={1: 0.2})).starred() == "广东省广州市"
+    # Several provinces fit (山西, 江西, 陕西): as read.
+    assert checked(reading("夹西省太原市", scores={0: 0.3})).starred() == "*西省太原市"
+    # A character read surely is what the card prints.
+    assert checked(reading("广西状族自治区贺州市")).starred() == "广西状族自治区贺州市"
