@@ -1,9 +1,11 @@
-"""Turn the boxes of a tilted reading level before the parser groups them into rows.
+"""Turn a tilted reading level: its boxes before the parser groups them into rows, and for the
+row rescues its pixels with them.
 
 The parser compares tops, bottoms and lefts: a card photographed 7 degrees off level puts the
 first address line beside the 出生 label and the number beside the 住址 row. The detector's boxes
 carry the tilt themselves (each box follows its line), so their median angle turns every box back
-around their common centre. No pixels are read again.
+around their common centre; the parser reads no pixel again. A rescue reads a band where the rows
+say one lies, and a band is level: so the rescues work on the image turned with the boxes.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ class Levelling:
 
     def undone(self, lines: list[TextLine]) -> list[TextLine]:
         """``lines`` of the levelled image back where they lie in the reading."""
-        return [_moved(line, cv2.invertAffineTransform(self.matrix)) for line in lines]
+        back = cv2.invertAffineTransform(self.matrix)
+        return [_moved(line, back) for line in lines]
 
 
 def _moved(line: TextLine, matrix: np.ndarray) -> TextLine:
