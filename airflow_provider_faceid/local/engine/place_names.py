@@ -4,10 +4,12 @@ Every province, prefecture and county name of every edition (``data/gbt2260.csv`
 recogniser may meet on a card. A window of the reading that equals such a name confirms its
 characters (a rare 珙 read at 0.43 is right when "珙县" is a county); a window that becomes such a
 name when one character is replaced by the recogniser's own runner-up (西阳... -> 酉阳...) is
-repaired. Beyond that, one rule uses the table's hierarchy: right after a prefecture or province
+repaired. Beyond that, two rules use the table's hierarchy: right after a prefecture or province
 (or its 公安局), a name one character away from exactly one of that parent's own subdivisions, its
-level suffix read as printed, is that subdivision (宿州市埔桥区 -> 宿州市埇桥区). Nothing else is
-filled in that the recogniser did not read as first or second choice, and no digit ever is.
+level suffix read as printed, is that subdivision (宿州市埔桥区 -> 宿州市埇桥区); and a reading
+that starts one unreadable character short of exactly one province's name starts with that
+province (广西*族自治区: every address starts with one). Nothing else is filled in that the
+recogniser did not read as first or second choice, and no digit ever is.
 """
 
 from __future__ import annotations
