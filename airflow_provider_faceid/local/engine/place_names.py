@@ -46,6 +46,12 @@ def place_names() -> frozenset[str]:
 
 
 @functools.cache
+def _lexicon() -> frozenset[str]:
+    """The words a window of a reading is confirmed or repaired to: place names, authority endings."""
+    return place_names() | frozenset(AUTHORITY_SUFFIXES)
+
+
+@functools.cache
 def _lengths() -> tuple[int, ...]:
     return tuple(sorted({len(name) for name in place_names()}, reverse=True))
 
@@ -54,7 +60,7 @@ def checked(reading: Reading) -> Reading:
     """``reading`` with place names confirmed or repaired, longest names first, then a province
     it starts with one unreadable character short of, then the names that follow a prefecture or
     province repaired among its own subdivisions."""
-    names = place_names() | frozenset(AUTHORITY_SUFFIXES)
+    names = _lexicon()
     for length in _lengths():
         for start in range(len(reading.text) - length + 1):
             word = _name_at(reading, start, length, names)

@@ -90,9 +90,10 @@ def without_mark_tail(text: str) -> str:
 def _read_twice(piece: TextLine, lines: list[TextLine]) -> bool:
     """Whether ``piece`` (what a mark's box holds before the mark) lies under another box on its
     row: the mark's box reaching back over a value's last character reads it twice (镇 read again
-    as 真 before 样本). Only a piece covered whole: boxes of one row often overlap by a character
-    (a label's box over the value's first) without reading it twice. A character's width is
-    taken along the box's top edge: a slanting mark's box is wider than its print by the slant."""
+    as 真 before 样本). Only a piece covered to the nearest character: boxes of one row often
+    overlap by part of a character (a label's box over the value's first) without reading it
+    twice. A character's width is taken along the box's top edge: a slanting mark's box is wider
+    than its print by the slant."""
     (left_x, left_y), (right_x, right_y) = piece.box[:2]
     width = math.hypot(right_x - left_x, right_y - left_y) / len(piece.text)
     covering = [
