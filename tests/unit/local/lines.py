@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from airflow_provider_faceid.local.engine.textline import TextLine
 
 # Each character is about this wide at card scale (27 px values, 22 px labels plus spacing).
@@ -46,3 +48,16 @@ def front_lines(
     lines += [line(part, 150, 250 + 38 * i) for i, part in enumerate(address)]
     lines += [line("公民身份号码", 60, 460), line(number, 295, 450)]
     return lines
+
+
+def tilted(
+    text: str, x: float, y: float, degrees: float, *, length: float = 300, height: float = 30
+) -> TextLine:
+    """A box ``length`` long from (x, y), its rows falling by ``degrees``."""
+    dx, dy = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    corners = ((x, y), (x + length * dx, y + length * dy))
+    corners += (
+        (corners[1][0] - height * dy, corners[1][1] + height * dx),
+        (x - height * dy, y + height * dx),
+    )
+    return TextLine(text=text, box=corners, score=0.99)

@@ -11,8 +11,7 @@ from airflow_provider_faceid.local.engine.card_reader import CardReader
 from airflow_provider_faceid.local.engine.ink import in_grey
 from airflow_provider_faceid.local.engine.recognizer import Recognition
 from airflow_provider_faceid.local.engine.textline import Point, TextLine
-from tests.unit.local.engine.test_levelling import tilted
-from tests.unit.local.lines import line
+from tests.unit.local.lines import line, tilted
 
 # A pale blue-grey capture: colour in every pixel, no red ink.
 TINTED = np.full((540, 856, 3), (236, 226, 214), np.uint8)

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
 
 from airflow_provider_faceid.local.engine.levelling import Levelling, levelled
 from airflow_provider_faceid.local.engine.textline import TextLine
-
-
-def tilted(
-    text: str, x: float, y: float, degrees: float, *, length: float = 300, height: float = 30
-) -> TextLine:
-    """A box ``length`` long from (x, y), its rows falling by ``degrees``."""
-    dx, dy = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
-    corners = ((x, y), (x + length * dx, y + length * dy))
-    corners += (
-        (corners[1][0] - height * dy, corners[1][1] + height * dx),
-        (x - height * dy, y + height * dx),
-    )
-    return TextLine(text=text, box=corners, score=0.99)
+from tests.unit.local.lines import tilted
 
 
 def rows(degrees: float) -> list[TextLine]:
