@@ -26,6 +26,7 @@ from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
 from airflow_provider_faceid.local.engine.textline import TextLine
 from airflow_provider_faceid.local.engine.watermarks import (
     MARK_LOOKALIKES,
+    mark_boxes,
     without_mark_tail,
     without_specimen_marks,
 )
@@ -64,6 +65,9 @@ _FULL_ROW_SLACK = 1.0
 # line heights left of where the card view puts it (a portrait set further left).
 _HOUSE_ENDINGS = frozenset("号室")
 _OPEN_ENDING_SLACK = 3.0
+# Without the card's proportions (a frame whose card was not found) a lone address row this many
+# line heights wide, less the slack, is taken to fill the column: rows hold 11-14 characters.
+_FULL_ROW_WIDTH = 12
 
 # What an address row prints: a box without a character or a digit (yo: the edge of a SPECIMEN
 # over a lone 号) is not one, and taken for the last row it hides the row it stands in.
@@ -145,7 +149,8 @@ def rescued_address_end(
     last = address_rows[-1]
     height = max(v.height for v in last)
     slack = _FULL_ROW_SLACK if address[-1] in _HOUSE_ENDINGS else _OPEN_ENDING_SLACK
-    if address[-1] in _FINISHED_ADDRESS and not _fills_column(last, height, card_size, slack=slack):
+    full = _fills_column(last, height, card_size, slack=slack, above=address_rows[:-1])
+    if address[-1] in _FINISHED_ADDRESS and not full:
         return []
     centres = [sum(v.center_y for v in row) / len(row) for row in address_rows]
     # Address rows are set closer than the card's other rows: about one line height apart.
@@ -195,7 +200,7 @@ def rescued_address_row_end(
         return []
     address_rows, _ = found
     right = _column_right(card_size, otherwise=max(v.right for row in address_rows for v in row))
-    marks = _mark_boxes(lines)
+    marks = mark_boxes(lines)
     extra: list[TextLine] = []
     for index, row in enumerate(address_rows):
         rows_above = "".join(v.text for above in address_rows[:index] for v in above)
@@ -205,12 +210,6 @@ def rescued_address_row_end(
         if below is None or _marked_after(row, marks, right):
             extra += _row_run_on(image, read, row, right, rows_above, below)
     return extra
-
-
-def _mark_boxes(lines: list[TextLine]) -> list[TextLine]:
-    """The lines a specimen mark was read into (whole or in part)."""
-    kept = {id(line) for line in without_specimen_marks(lines)}
-    return [line for line in lines if id(line) not in kept]
 
 
 def _marked_after(row: list[TextLine], marks: list[TextLine], right: float) -> bool:
@@ -311,13 +310,26 @@ def _row_text(row: list[TextLine]) -> str:
 
 
 def _fills_column(
-    row: list[TextLine], height: float, card_size: tuple[float, float] | None, *, slack: float
+    row: list[TextLine],
+    height: float,
+    card_size: tuple[float, float] | None,
+    *,
+    slack: float,
+    above: list[list[TextLine]],
 ) -> bool:
-    """Whether ``row`` runs to within a character of the address column's end (known only when
-    the view is the card): the address may go on below it."""
-    if card_size is None:
+    """Whether ``row`` runs to within ``slack`` line heights of the address column's end: the
+    address may go on below it. The column's end is known when the view is the card; otherwise a
+    row ending in a house or room number is taken as finished (most are), and one ending in a
+    place is measured against the rows above it, which wrapped, or alone against how many
+    characters a row holds."""
+    right = max(v.right for v in row)
+    if card_size is not None:
+        return right > _column_right(card_size, otherwise=0.0) - slack * height
+    if slack <= _FULL_ROW_SLACK:
         return False
-    return max(v.right for v in row) > _column_right(card_size, otherwise=0.0) - slack * height
+    if above:
+        return right > max(v.right for r in above for v in r) - slack * height
+    return right - min(v.left for v in row) > (_FULL_ROW_WIDTH - slack) * height
 
 
 def _column_right(card_size: tuple[float, float] | None, *, otherwise: float) -> float:

@@ -21,6 +21,7 @@ from airflow_provider_faceid.local.engine.reading import (
     vocabulary_reading,
 )
 from airflow_provider_faceid.local.engine.textline import TextLine
+from airflow_provider_faceid.local.engine.watermarks import MARK_LOOKALIKES
 
 # The 56 officially recognised groups, as the card prints them (without 族).
 ETHNIC_GROUPS = frozenset(
@@ -263,6 +264,7 @@ def _race(layout: CardLayout) -> str | None:
             _ethnic_group_of(value)
             or _ethnic_group(value.text)
             or _ethnic_group(_NOT_CJK_LEAD.sub("", value.text))
+            or _ethnic_group(_without_mark_lead(value))
         )
         if matched:
             return matched
@@ -302,6 +304,19 @@ def _ethnic_group_of(value: Reading) -> str | None:
     if value.text.endswith("族"):
         value = Reading(value.text[:-1], value.scores[:-1], value.runners_up[:-1])
     return vocabulary_reading(value, ETHNIC_GROUPS, unsure_below=REPAIRABLE_BELOW)
+
+
+def _without_mark_lead(value: Reading) -> str:
+    """The text without the unsure characters a mark's 样本 is read as at its start (祥回 | 回:
+    the mark's 样 read as 祥 at 0.11 before the group, which was boxed again on its own)."""
+    start = 0
+    while (
+        start < len(value.text)
+        and value.text[start] in MARK_LOOKALIKES
+        and value.scores[start] < UNSURE_BELOW
+    ):
+        start += 1
+    return value.text[start:]
 
 
 def _ethnic_group(text: str) -> str | None:

@@ -27,7 +27,11 @@ from airflow_provider_faceid.local.engine.number_reading import NUMBER_LENGTH, b
 from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
 from airflow_provider_faceid.local.engine.surnames import starts_with_surname
 from airflow_provider_faceid.local.engine.textline import TextLine
-from airflow_provider_faceid.local.engine.watermarks import MARK_LOOKALIKES, without_specimen_marks
+from airflow_provider_faceid.local.engine.watermarks import (
+    MARK_LOOKALIKES,
+    mark_boxes,
+    without_specimen_marks,
+)
 
 # The widest birthday row (2000 年 12 月 28 日 with the card's spacing), in line heights.
 _BIRTHDAY_WIDTH = 12
@@ -61,6 +65,9 @@ _NAME_LABEL = frozenset(lb.NAME)
 # A mark right after a name in its box. Only its 样: the mark's S may be read as an ideograph
 # (样本必PECIMEN), which a band would add to the name.
 _MARK_AFTER = re.compile(r"样")
+# A mark boxed on its own that starts this many line heights after a name's box or nearer may
+# hide the name's last characters.
+_MARK_GAP = 0.5
 _IDEOGRAPHS = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -130,14 +137,15 @@ def rescued_lines(
             image, read, row.center_y - pitch, height, column - height * 0.3, right, _name_value
         )
     elif row is not None and pitch >= MIN_PITCH * height:
-        marked = _name_under_mark(lines, fields, row.center_y - pitch)
-        if marked is not None:
+        under = _name_under_mark(lines, fields, row.center_y - pitch)
+        if under is not None:
+            marked, box = under
             # Up to the marked box's end: further on, more of the mark and the portrait's print
             # make the band's reading of the name unsure.
             name_read = str(fields["name"])
             accept = _name_run_back_or_on(name_read)
             band = read_band(image, read, row.center_y - pitch, height, left, marked.right, accept)
-            found += [_in_marked_box(marked, name_read, name) for name in band]
+            found += [_in_marked_box(box, name_read, name) for name in band]
     return found
 
 
@@ -169,11 +177,14 @@ def _name_value(band: TextLine) -> TextLine | None:
     return band if len(_IDEOGRAPHS.findall(kept)) >= lb.SHORTEST_NAME else None
 
 
-def _name_under_mark(lines: list[TextLine], fields: dict[str, object], centre: float) -> TextLine | None:
-    """The box on the name's row where a mark was read into the name, when the name read may have
-    lost characters to it: its first ones when it starts with no surname and the box holds the
-    mark's Latin letters (``姓SPE力格MEN``: the letters read in place of 毕 and of 名), its last
-    ones when the mark follows it in the box (``姓名邹春样本``: 媛 under 样)."""
+def _name_under_mark(
+    lines: list[TextLine], fields: dict[str, object], centre: float
+) -> tuple[TextLine, TextLine] | None:
+    """The box on the name's row where a mark was read, when the name read may have lost
+    characters to it, and the box holding the name: its first ones when it starts with no
+    surname and its box holds the mark's Latin letters (``姓SPE力格MEN``: the letters read in
+    place of 毕 and of 名), its last ones when the mark follows it in its box (``姓名邹春样本``:
+    媛 under 样) or in a box of its own starting where the name's stops (黄秋 | 样本: 鑫 under 样)."""
     name = fields.get("name")
     if not isinstance(name, str) or not name:
         return None
@@ -181,8 +192,22 @@ def _name_under_mark(lines: list[TextLine], fields: dict[str, object], centre: f
     if not starts_with_surname(name):
         marked = next((line for line in on_row if _MARK_LETTERS.search(line.text)), None)
         if marked is not None:
-            return marked
-    return next((line for line in on_row if _MARK_AFTER.search(line.text.split(name, 1)[1])), None)
+            return marked, marked
+    after = next((line for line in on_row if _MARK_AFTER.search(line.text.split(name, 1)[1])), None)
+    if after is not None or not starts_with_surname(name):
+        return (after, after) if after is not None else None
+    ends = [line for line in on_row if line.text.endswith(name)]
+    return next(
+        (
+            (mark, box)
+            for mark in mark_boxes(lines)
+            for box in ends
+            if mark.top <= centre <= mark.bottom
+            and box.right - box.height <= mark.left <= box.right + box.height * _MARK_GAP
+            and mark.right > box.right
+        ),
+        None,
+    )
 
 
 def _name_run_back_or_on(name_read: str) -> Accept:

@@ -81,6 +81,12 @@ def without_specimen_marks(lines: Iterable[TextLine]) -> list[TextLine]:
     return kept
 
 
+def mark_boxes(lines: list[TextLine]) -> list[TextLine]:
+    """The lines a specimen mark was read into (whole or in part)."""
+    kept = {id(line) for line in without_specimen_marks(lines)}
+    return [line for line in lines if id(line) not in kept]
+
+
 def without_mark_tail(text: str) -> str:
     """``text`` without a mark's edge read after the 号 or 室 an address ends with (...60号本)."""
     tail = _ADDRESS_TAIL.search(text)

@@ -136,6 +136,25 @@ def test_an_address_ending_in_a_place_near_the_column_end_reads_the_row_below() 
     assert bands.boxes == []
 
 
+def test_on_a_frame_an_address_ending_in_a_place_on_a_full_row_reads_the_row_below() -> None:
+    # No card proportions (the card was not found in the frame): a lone row is full by how many
+    # characters it holds, a last row by reaching the rows above it, which wrapped.
+    for rows in (("山西省临汾市吉县黄土镇前进社",), ("北京市海淀区中关村大街", "六里屯街道前进社")):
+        lines = front_lines(number=NUMBER, address=rows)
+        fields = parse_front(lines)
+        extra = rescued_address_end(IMAGE, lines, fields, ScriptedBands("区10巷332号"))
+        assert parse_front(with_bands(lines, extra))["address"] == "".join(rows) + "区10巷332号"
+    for rows in (
+        ("山西省临汾市沙坪社",),
+        ("北京市海淀区中关村大街", "前进社"),
+        ("北京市海淀区中关村大街27号",),
+    ):
+        lines = front_lines(number=NUMBER, address=rows)
+        bands = Bands("x", (1.0,), ("",))
+        assert rescued_address_end(IMAGE, lines, parse_front(lines), bands) == []
+        assert bands.boxes == []
+
+
 def test_a_marks_edge_read_after_the_address_end_below_is_cut_off() -> None:
     # ...太平镇 fills the column; the row below is read with the mark's 本 after its 号.
     lines = front_lines(number=NUMBER, address=("甘肃省定西市岷县太平镇",))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from airflow_provider_faceid import idnumber
 from airflow_provider_faceid.local.engine.parser import parse_back, parse_front
 from airflow_provider_faceid.local.engine.textline import TextLine
-from tests.unit.local.lines import front_lines, line
+from tests.unit.local.lines import CHAR_WIDTH, front_lines, line
 
 NUMBER = "110108198904031239"  # valid, born 1989-04-03, male
 ADDRESS = ("北京市海淀区中关村大街", "27号院3号楼501室")
@@ -105,6 +105,18 @@ def test_race_followed_by_watermark_text_and_garbled_race_label() -> None:
     garbled += front_lines(number=NUMBER, address=ADDRESS)[6:]
     fields = parse_front(garbled)
     assert (fields["gender"], fields["race"]) == ("男", "汉")
+
+
+def test_a_marks_unsure_scrap_before_the_group_is_no_part_of_it() -> None:
+    # The mark's 样 read as 祥 at 0.11 before 回, and 回 boxed again on its own after it.
+    lines = replaced(
+        front_lines(race="回", number=NUMBER, address=ADDRESS), 5, line("祥回", 375, 125, scores={0: 0.11})
+    )
+    lines.append(line("回", 375 + 3 * CHAR_WIDTH, 125))
+    assert parse_front(lines)["race"] == "回"
+    # Read surely, the character is print, and the reading no group: it comes back as read.
+    lines = replaced(front_lines(race="回", number=NUMBER, address=ADDRESS), 5, line("祥回", 375, 125))
+    assert parse_front(lines)["race"] == "祥回"
 
 
 def test_a_name_ending_in_nan_is_not_taken_for_the_gender() -> None:

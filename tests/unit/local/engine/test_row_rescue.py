@@ -303,3 +303,20 @@ def test_a_name_whose_end_a_mark_hid_takes_sure_characters_read_before_the_mark(
     # A character the mark's 样 is read as, or one the mark follows in the band, is the mark's.
     assert rescued_lines(IMAGE, lines, fields, ScriptedBands("姓名邹春祥本", "邹春洋")) == []
     assert rescued_lines(IMAGE, lines, fields, ScriptedBands("姓名邹春媛本", "姓名邹春")) == []
+
+
+def test_a_name_whose_end_lies_under_a_mark_boxed_on_its_own_is_read_on_into_the_mark() -> None:
+    printed = without(front_lines(name="黄秋鑫", number=NUMBER, address=ADDRESS), "黄秋鑫")
+    # 鑫 under the mark's 样, which the detector boxed alone from where 黄秋's box stops.
+    lines = [*printed, line("黄秋", 150, 60), line("样本", 150 + 2 * CHAR_WIDTH, 50)]
+    fields = parse_card(lines)
+    assert fields["name"] == "黄秋"
+    bands = ScriptedBands("姓名黄秋本", "黄秋鑫")  # the mark's 本 read on: no name; then the darkest print
+    extra = rescued_lines(IMAGE, lines, fields, bands)
+    assert len(bands.crops) == 2
+    assert parse_card(with_bands(lines, extra))["name"] == "黄秋鑫"
+    # A mark boxed well clear of the name's box hid none of it.
+    apart = [*printed, line("黄秋", 150, 60), line("样本", 150 + 5 * CHAR_WIDTH, 50)]
+    bands = ScriptedBands("黄秋鑫")
+    assert rescued_lines(IMAGE, apart, parse_card(apart), bands) == []
+    assert bands.crops == []
