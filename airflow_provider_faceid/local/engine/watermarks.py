@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from airflow_provider_faceid.local.engine.labels import sub_line
 from airflow_provider_faceid.local.engine.layout import SAME_ROW
-from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
+from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, UNSURE_BELOW
 from airflow_provider_faceid.local.engine.textline import TextLine
 
 _MARK = "样本"
@@ -30,6 +30,7 @@ _PIECES = frozenset(_LATIN_MARK[i : i + _SHARED_RUN] for i in range(len(_LATIN_M
 # at its 号 or 室, so what follows there and is made only of the mark's letters, or of the
 # characters the recogniser takes 样本 for, is the mark's.
 _ADDRESS_TAIL = re.compile(r"(?<=[号室])(?:[样本羊木术]+|[SPECIMNspecimn]{1,4})$")
+_HALF_MARK_TAIL = re.compile(r"(?<=[号室])[样羊][^\x00-\x7f]$")
 # A line that is nothing but a scrap of a mark (PE, 羊本, 羊木, 样), or the whole mark with a stroke
 # across it read between its characters (样棒本): no field is two Latin letters, a lone 样 or 本,
 # or 样?本, and the parser would otherwise join the scrap to the value it stands beside.
@@ -151,10 +152,18 @@ def _mark_spans(line: TextLine, *, tall: float) -> list[tuple[int, int]]:
     ]
     spans += [(i, i + len(_MARK)) for i in range(len(text) - 1) if _spells_mark(line, i)]
     spans += [(match.start(), match.end()) for match in _MARK_S_MISREAD.finditer(text)]
-    tail = _ADDRESS_TAIL.search(text)
+    tail = _ADDRESS_TAIL.search(text) or _unsure_address_tail(line)
     if tail and not _covered(spans, tail.start()):
         spans.append((tail.start(), tail.end()))
     return sorted(spans)
+
+
+def _unsure_address_tail(line: TextLine) -> re.Match[str] | None:
+    """样 (or its half) after an address's 号 or 室 with one more character read unsure: the mark's
+    本 read as whatever the print's strokes across it make of it (56号羊八, 八 at 0.49)."""
+    tail = _HALF_MARK_TAIL.search(line.text)
+    unsure = tail is not None and line.char_scores[tail.end() - 1] < UNSURE_BELOW
+    return tail if unsure else None
 
 
 def _after_check_character(text: str, start: int) -> int:

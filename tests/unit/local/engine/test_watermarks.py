@@ -45,6 +45,9 @@ def test_the_edge_of_a_mark_read_after_the_end_of_an_address_goes() -> None:
     assert texts([line("社区1巷111号PE", 150, 260)]) == ["社区1巷111号"]
     assert texts([line("1单元1708室样羊本", 150, 260)]) == ["1单元1708室"]
     assert texts([line("大坝村9社203号本", 150, 260)]) == ["大坝村9社203号"]
+    # 本 read as another character, unsure: 样 before it says whose it is.
+    assert texts([line("村五组56号羊八", 150, 260, scores={7: 0.49})]) == ["村五组56号"]
+    assert texts([line("村五组56号羊八", 150, 260)]) == ["村五组56号羊八"]  # read surely: as read
     # Only at the end, and only right after 号 or 室: elsewhere these are the address's own.
     assert texts([line("本溪市明山区木材路", 150, 260)]) == ["本溪市明山区木材路"]
     assert texts([line("3号楼", 150, 260), line("号本村", 150, 290)]) == ["3号楼", "号本村"]
