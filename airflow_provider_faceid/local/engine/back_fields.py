@@ -89,7 +89,7 @@ def _issued_by_without_label(layout: CardLayout) -> str | None:
     for value in layout.values:
         if not (ceiling <= value.top and value.bottom <= row_top + row_height * 0.3):
             continue
-        clipped = lb.clipped_left(value, column_left)
+        clipped = _in_column(value, column_left)
         if (
             clipped is None
             or DATE_RANGE.search(_date_text(clipped.text))
@@ -101,6 +101,15 @@ def _issued_by_without_label(layout: CardLayout) -> str | None:
             continue
         parts.append(clipped)
     return place_text([line for row in rows(parts) for line in row])
+
+
+def _in_column(value: TextLine, column_left: float) -> TextLine | None:
+    """``value`` from the value column on; whole when it starts with a place and what the column
+    cuts off would leave none: a band read from the label column on, whose faint label was not
+    read, spreads the authority over the label's room too (呼 of 呼伦贝尔市 put left of it)."""
+    clipped = lb.clipped_left(value, column_left)
+    cut_place = clipped is None or not starts_with_place(clipped.text)
+    return value if clipped is not value and cut_place and starts_with_place(value.text) else clipped
 
 
 def _not_authority(text: str) -> bool:

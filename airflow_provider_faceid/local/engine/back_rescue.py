@@ -31,13 +31,26 @@ _AUTHORITY_WIDTH = 22
 # 签发机关 and 有效期限 rows are this many line heights apart (1.9-2.1 on the cards measured; the
 # band's 1.4 heights cover the rest).
 _BACK_PITCH = 2.0
+# Where a card prints its authority row (its centre, in card heights: 0.73-0.76 on the cards
+# measured), how tall its print is (0.05), and where the row's label starts and the print ends (in
+# card widths: labels at 0.18-0.24).
+_AUTHORITY_ROW = 0.745
+_CARD_ROW_HEIGHT = 0.052
+_LABEL_COLUMN = 0.14
+_CARD_END = 0.97
+
 # A box of plain print is at most this many times as high as its characters are wide (1.1-1.2
 # on the cards measured, labels and values).
 _PLAIN_BOX = 1.2
 
 
 def rescued_authority(
-    image: np.ndarray, lines: list[TextLine], fields: dict[str, object], read: ReadLine
+    image: np.ndarray,
+    lines: list[TextLine],
+    fields: dict[str, object],
+    read: ReadLine,
+    *,
+    card_size: tuple[float, float] | None = None,
 ) -> list[TextLine]:
     """The authority row's band right of 签发机关, read as one line, when no box held an
     authority that ends like one (a mark slanting across the row can hide it from the detector),
@@ -45,7 +58,8 @@ def rescued_authority(
     another reading), or when the authority starts with no place (kept then only as one that
     does). A band's authority that starts with no place is read again with only its darkest
     print: the stamp's red over the place's last characters (高碑 | 公安局 out of 高碑店市公安局)
-    makes the recogniser skip them surely, and without the red they read."""
+    makes the recogniser skip them surely, and without the red they read. With neither row
+    read at all and the view the card, the row is read where cards print it."""
     issued_by = str(fields.get("issued_by") or "")
     layout = CardLayout.of(lines, lb.BACK_LABELS)
     label = layout.anchor(lb.ISSUER)
@@ -69,7 +83,15 @@ def rescued_authority(
         return read_band(image, read, label.center_y, label.height, left, right, accept, fallback=fallback)
     validity = layout.anchor(lb.VALIDITY)
     if validity is None:
-        return []
+        if card_size is None or issued_by or fields.get("valid_date") is not None:
+            return []
+        # Only the title was boxed (the detector passed over both pale rows of a phone photo):
+        # the row's label and value, where the card prints them.
+        width, height = card_size
+        row_height = _CARD_ROW_HEIGHT * height
+        left, right = _LABEL_COLUMN * width, _CARD_END * width
+        centre = _AUTHORITY_ROW * height
+        return read_band(image, read, centre, row_height, left, right, accept, fallback=fallback)
     # The label went with the row (a mark slanting across both): the row above 有效期限, label
     # and all, at the pitch of the card's two bottom rows.
     centre = validity.center_y - _BACK_PITCH * validity.height

@@ -196,7 +196,7 @@ class CardReader:
         rescues = (
             (number, rescued_birthday, rescued_lines, address, address_gap, address_row, address_end)
             if fields["side"] == "front"
-            else (rescued_authority, rescued_validity)
+            else (functools.partial(rescued_authority, card_size=view.card_size), rescued_validity)
         )
         for rescue in rescues:
             extra = rescue(image, recognition.lines, fields, self._recognizer.read_line)

@@ -74,7 +74,10 @@ def without_specimen_marks(lines: Iterable[TextLine]) -> list[TextLine]:
             continue
         start = 0
         for begin, end in (*spans, (len(line.text), len(line.text))):
-            if line.text[start:begin].strip(_SEPARATORS):
+            # What is left between the mark's pieces may be a scrap of it too (本 SPECIMEN: 样 not
+            # read; 羊本样本): no field is one.
+            left = line.text[start:begin].strip(_SEPARATORS)
+            if left and not _is_mark_scrap(left):
                 piece = sub_line(line, start, begin)
                 if start or not _read_twice(piece, lines):
                     kept.append(piece)

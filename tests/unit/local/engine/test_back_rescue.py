@@ -35,6 +35,27 @@ def test_an_authority_row_lost_with_its_label_is_read_above_the_validity_row() -
     assert parse_card(with_bands(lines, extra))["issued_by"] == "北京市公安局海淀分局"
 
 
+def test_with_only_the_title_read_the_authority_row_of_a_card_view_is_read_where_cards_print_it() -> None:
+    lines = [line("中华人民共和国", 303, 84), line("居民身份证", 303, 176)]
+    fields = parse_back(lines)
+    assert (fields["issued_by"], fields["valid_date"]) == (None, None)
+    text = "签发机关塔城市公安局"
+    bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
+    extra = rescued_authority(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+    (left, top), (right, _), _, (_, bottom) = bands.boxes[0]
+    # Three quarters down the card, from left of where labels start to the card's print end.
+    assert top < 0.745 * 540 < bottom and left < 0.18 * 856 and right > 0.9 * 856
+    assert parse_card(with_bands(lines, extra))["issued_by"] == "塔城市公安局"
+    # The validity row is then placed below its label, as when the detector boxed it.
+    bands = ScriptedBands("有效期限2019.11.27-长期")
+    more = rescued_validity(IMAGE, with_bands(lines, extra), parse_card(with_bands(lines, extra)), bands)
+    assert parse_card(with_bands(with_bands(lines, extra), more))["valid_date"] == "2019.11.27-长期"
+    # Not on a frame (no card to place it on), nor when either row was read.
+    assert rescued_authority(IMAGE, lines, fields, ScriptedBands()) == []
+    read = [*lines, line("2019.11.27-长期", 334, 460)]
+    assert rescued_authority(IMAGE, read, parse_back(read), ScriptedBands(), card_size=(856.0, 540.0)) == []
+
+
 def test_a_validity_period_broken_by_a_mark_is_read_again_right_of_its_label() -> None:
     lines = [line("签发机关", 200, 395), line("北京市公安局", 334, 395), line("有效期限", 200, 470)]
     lines.append(line("2016.02.29-2036.02P9ECIMEN", 334, 470))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from airflow_provider_faceid.local.engine.parser import detect_side, parse_back, parse_card, parse_front
 from airflow_provider_faceid.local.engine.textline import TextLine
 from tests.unit.local.lines import front_lines, line
@@ -332,6 +334,15 @@ def test_an_issuer_without_its_label_keeps_a_first_character_a_little_left_of_th
     lines = back_lines(("x",), "2009.10.30-长期")
     lines[2:4] = [line("发机告林市公安局丰满分局", 220, 395, scores={2: 0.49}, runners={2: "吉"})]
     assert parse_back(lines)["issued_by"] == "吉林市公安局丰满分局"
+
+
+def test_an_issuer_band_from_the_label_column_keeps_its_place_when_the_column_would_cut_it() -> None:
+    # A band read from the label column on, the faint label not read: the characters' shares
+    # spread the authority over the label's room, putting 呼 left of the value column.
+    lines = back_lines(("x",), "2009.10.02-长期")
+    band = line("呼伦贝尔市公安局扎赉诺尔分局", 200, 395)
+    lines[2:4] = [dataclasses.replace(band, box=((200, 395), (900, 395), (900, 425), (200, 425)))]
+    assert parse_back(lines)["issued_by"] == "呼伦贝尔市公安局扎赉诺尔分局"
 
 
 def test_letters_read_for_digits_in_the_validity_are_digits() -> None:

@@ -62,6 +62,14 @@ def test_a_line_that_is_only_a_scrap_of_a_mark_goes() -> None:
     assert texts(values) == ["本溪", "PEK", "村3号"]
 
 
+def test_what_is_left_between_a_marks_pieces_goes_when_it_is_a_scrap_of_the_mark() -> None:
+    # 样 not read before SPECIMEN; the mark read twice, its first 样 as a half.
+    assert texts([line("本 SPECIMEN", 405, 127)]) == []
+    assert texts([line("羊本样本", 209, 48, scores={0: 0.72})]) == []
+    # A value left between them stays.
+    assert texts([line("SPECIMEN和平里", 150, 260)]) == ["和平里"]
+
+
 def test_latin_that_is_no_piece_of_specimen_stays() -> None:
     assert texts([line("万达广场C座", 150, 260), line("SOHO现代城", 150, 290)]) == [
         "万达广场C座",
