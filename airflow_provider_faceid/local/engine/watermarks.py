@@ -34,7 +34,7 @@ _HALF_MARK_TAIL = re.compile(r"(?<=[号室])[样羊][^\x00-\x7f]$")
 # A line that is nothing but a scrap of a mark (PE, 羊本, 羊木, 样), or the whole mark with a stroke
 # across it read between its characters (样棒本): no field is two Latin letters, a lone 样 or 本,
 # or 样?本, and the parser would otherwise join the scrap to the value it stands beside.
-_MARK_SCRAP = re.compile(r"[样本][样本羊木]?|[羊木祥释][本]|[羊祥释]木|样.本")
+_MARK_SCRAP = re.compile(r"[样本][样本羊木]?|[羊木祥释件][本]|[羊祥释]木|样.本")
 # What the recogniser reads 样 of a mark as (祥本, 释本SPECIMEN): no field prints either before 本
 # with the mark's letters after it, or as all a line holds.
 _YANG_LOOKALIKES = frozenset("祥释")
@@ -47,9 +47,13 @@ _MARK_HEIGHT = 1.8
 _BEN_LOOKALIKES = frozenset("苯")
 # What the recogniser reads 样 as when it reads only one side of it.
 _MARK_HALVES = frozenset("样羊木")
+# What it reads 样 as that no name or address prints (件本: 牛 for 羊), unlike 祥 (吉祥).
+_UNPRINTED_YANG = frozenset("件")
 # Every character 样本 is read as, 洋 included (样 with the print's stroke across it): none of them
 # ends a name with the mark right after it (see row_rescue).
-MARK_LOOKALIKES = frozenset(_MARK) | _MARK_HALVES | _YANG_LOOKALIKES | _BEN_LOOKALIKES | {"洋"}
+MARK_LOOKALIKES = (
+    frozenset(_MARK) | _MARK_HALVES | _YANG_LOOKALIKES | _BEN_LOOKALIKES | _UNPRINTED_YANG | {"洋"}
+)
 _SHORTEST_LATIN_SCRAP = 2
 _LETTER_IN_DIGITS = re.compile(r"(?<=\d)[SPECIMNspecimn](?=\d)")
 # One letter of SPECIMEN starting a line before an ideograph that no building's letter stands
@@ -127,8 +131,9 @@ def _with_edge_scraps(text: str, spans: list[tuple[int, int]]) -> list[tuple[int
     if len(text) > 1 and text[-1] == "样" and not _covered(spans, len(text) - 1):
         edges.append((len(text) - 1, len(text)))
     if len(text) > 1 and text[-1] == "本" and not _covered(spans, len(text) - 1):
-        # With the 样 before it read as one of its halves (黄波羊本): the whole mark.
-        whole = len(text) > 2 and text[-2] in _MARK_HALVES and not _covered(spans, len(text) - 2)
+        # With the 样 before it read as one of its halves (黄波羊本) or as 件: the whole mark.
+        yang = text[-2:-1] in _MARK_HALVES | _UNPRINTED_YANG
+        whole = len(text) > 2 and yang and not _covered(spans, len(text) - 2)
         edges.append((len(text) - 2 if whole else len(text) - 1, len(text)))
     # One letter of SPECIMEN between two digits (2巷10M3号): a house number has no such letter;
     # nor does a place name start with one (S山村).

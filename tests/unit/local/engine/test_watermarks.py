@@ -66,6 +66,9 @@ def test_what_is_left_between_a_marks_pieces_goes_when_it_is_a_scrap_of_the_mark
     # 样 not read before SPECIMEN; the mark read twice, its first 样 as a half.
     assert texts([line("本 SPECIMEN", 405, 127)]) == []
     assert texts([line("羊本样本", 209, 48, scores={0: 0.72})]) == []
+    # The mark twice after a name, its second 样 read as 件.
+    assert texts([line("普布曲珍样本件本", 96, 75)]) == ["普布曲珍"]
+    assert texts([line("件本", 520, 360)]) == []
     # A value left between them stays.
     assert texts([line("SPECIMEN和平里", 150, 260)]) == ["和平里"]
 
