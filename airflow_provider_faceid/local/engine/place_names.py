@@ -168,12 +168,15 @@ def _parent_codes() -> dict[str, tuple[str, ...]]:
 @functools.cache
 def _subdivisions(code: str) -> frozenset[str]:
     """Names of every subdivision under ``code`` (a province's prefectures and counties, a
-    prefecture's counties) and the short forms authorities use before 分局 (埇桥分局)."""
+    prefecture's counties) and the forms authorities name them by before 分局: short (埇桥分局)
+    and whole (北戴河区分局, which is no misread of 北戴河新区's 北戴河新分局)."""
     prefix = code[:2] if code.endswith("0000") else code[:4]
     names = {name for child, name in _table() if child.startswith(prefix) and child != code}
     names -= _NOT_A_PARENT | {"县"}
-    short = {name[:-1] + _DISTRICT_AUTHORITY for name in names if name[-1:] in _LEVEL_SUFFIXES}
-    return frozenset(name for name in names | short if len(name) >= 2)
+    levelled = [name for name in names if name[-1:] in _LEVEL_SUFFIXES]
+    short = {name[:-1] + _DISTRICT_AUTHORITY for name in levelled}
+    whole = {name + _DISTRICT_AUTHORITY for name in levelled}
+    return frozenset(name for name in names | short | whole if len(name) >= 2)
 
 
 def _name_at(reading: Reading, start: int, length: int, names: frozenset[str]) -> str | None:

@@ -71,6 +71,9 @@ def test_the_subdivision_rule_needs_the_level_suffix_as_printed_and_one_answer()
     assert checked(reading("重庆市垫江县金山街道")).text == "重庆市垫江县金山街道"
     # Two characters off is no misread of one.
     assert checked(reading("安徽省宿州市埔杨区")).text == "安徽省宿州市埔杨区"
+    # A district's whole name before 分局 names it (北戴河区分局), though one character from the
+    # short form of 北戴河新区 (北戴河新分局).
+    assert checked(reading("秦皇岛市公安局北戴河区分局")).text == "秦皇岛市公安局北戴河区分局"
 
 
 def test_the_runner_up_decides_between_subdivisions_one_character_away() -> None:
