@@ -73,6 +73,15 @@ def test_what_is_left_between_a_marks_pieces_goes_when_it_is_a_scrap_of_the_mark
     assert texts([line("SPECIMEN和平里", 150, 260)]) == ["和平里"]
 
 
+def test_the_marks_s_read_unsure_as_a_digit_before_pecimen_goes_with_the_mark() -> None:
+    # S read as 9 at 0.63 (runner-up S) over the day: the date would take it for the day.
+    misread = line("1949年5月9PECIMEN", 150, 190, scores={7: 0.63}, runners={7: "S"})
+    assert texts([misread]) == ["1949年5月"]
+    # Read surely, or without S for a runner-up, the digit is print.
+    assert texts([line("1949年5月9PECIMEN", 150, 190, runners={7: "S"})]) == ["1949年5月9"]
+    assert texts([line("1949年5月9PECIMEN", 150, 190, scores={7: 0.63})]) == ["1949年5月9"]
+
+
 def test_latin_that_is_no_piece_of_specimen_stays() -> None:
     assert texts([line("万达广场C座", 150, 260), line("SOHO现代城", 150, 290)]) == [
         "万达广场C座",
