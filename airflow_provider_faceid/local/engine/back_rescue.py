@@ -5,10 +5,12 @@ the label went with it) and the validity period right of 有效期限, as bands 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 
 from airflow_provider_faceid.local.engine import labels as lb
+from airflow_provider_faceid.local.engine import place_names
 from airflow_provider_faceid.local.engine.back_fields import (
     AUTHORITY_SUFFIXES,
     authority_ending,
@@ -65,11 +67,18 @@ def rescued_authority(
     label = layout.anchor(lb.ISSUER)
     accept: Accept = _placed_authority
     fallback: Accept | None = _authority_value
+    retry: Callable[[TextLine], bool] | None = None
     if issued_by.endswith(AUTHORITY_SUFFIXES):
         if label is None:
             return []
         if _cut_short(layout, label, issued_by):
             accept = functools.partial(_longer_authority, issued_by)
+        elif _may_have_a_branch(issued_by):
+            # The branch's name may lie under the stamp, where the detector's box stopped: the
+            # band without the stamp's red reads it. Read again only when the first reading
+            # holds more print after the bureau.
+            accept = functools.partial(_longer_authority, issued_by)
+            retry = functools.partial(_read_on, issued_by)
         elif starts_with_place(issued_by):
             return []
         fallback = None
@@ -80,7 +89,9 @@ def rescued_authority(
         # ends where the characters' share puts it, which may be past the value's first stroke
         # (the label's own end read into the band is cut off by the parser as a label remnant).
         left = label.right - label.height * 0.5
-        return read_band(image, read, label.center_y, label.height, left, right, accept, fallback=fallback)
+        return read_band(
+            image, read, label.center_y, label.height, left, right, accept, retry=retry, fallback=fallback
+        )
     validity = layout.anchor(lb.VALIDITY)
     if validity is None:
         if card_size is None or issued_by or fields.get("valid_date") is not None:
@@ -142,6 +153,20 @@ def _cut_short(layout: CardLayout, label: TextLine, issued_by: str) -> bool:
     row = "".join(v.text for v in layout.right_of(label))
     tail = row[row.rfind(issued_by) + len(issued_by) :] if issued_by in row else ""
     return any("\u4e00" <= char <= "\u9fff" for char in tail)
+
+
+def _may_have_a_branch(issued_by: str) -> bool:
+    """Whether ``issued_by`` is a prefecture's own bureau (通化市公安局) whose districts' branches
+    issue cards too: the row may go on with a branch the detector's box left out."""
+    place = issued_by.removesuffix("公安局")
+    return place != issued_by and place_names.has_districts(place)
+
+
+def _read_on(issued_by: str, band: TextLine) -> bool:
+    """Whether the band reads print after ``issued_by`` (worth another reading when garbled)."""
+    start = band.text.find(issued_by)
+    rest = band.text[start + len(issued_by) :] if start >= 0 else ""
+    return any("\u4e00" <= char <= "\u9fff" for char in rest)
 
 
 def _longer_authority(issued_by: str, band: TextLine) -> TextLine | None:

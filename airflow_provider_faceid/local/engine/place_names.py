@@ -110,6 +110,14 @@ def _subdivisions_checked(reading: Reading) -> Reading:
     return reading
 
 
+def has_districts(name: str) -> bool:
+    """Whether ``name`` is a city (a prefecture's, or a municipality: 北京市) whose subdivisions
+    include districts (区): its bureau's cards may come from a branch (通化市公安局二道江分局) as
+    well as from itself."""
+    codes = _parent_codes().get(name, ()) if name.endswith("市") else ()
+    return any(sub.endswith("区") for code in codes for sub in _subdivisions(code))
+
+
 def _parents_ending_in(text: str) -> list[tuple[int, tuple[str, ...]]]:
     """(end, codes in every edition) of every prefecture or province name read in ``text``."""
     found = []

@@ -107,9 +107,28 @@ def test_an_authority_row_read_on_past_its_authority_is_read_again_for_a_longer_
     # Kept only as more of what was read: the same authority, or another one, adds nothing.
     for text in ("桂林市公安局", "桂林市公安局印", "柳州市公安局柳南分局"):
         assert rescued_authority(IMAGE, lines, parse_back(lines), ScriptedBands(text, text)) == []
-    # A row that ends with its authority is not read again.
-    whole = [lines[0], line("桂林市公安局", 334, 395), *lines[2:]]
+    # A row that ends with a county's authority is not read again.
+    whole = [lines[0], line("敦煌市公安局", 334, 395), *lines[2:]]
     assert rescued_authority(IMAGE, whole, parse_back(whole), ScriptedBands()) == []
+
+
+def test_a_citys_own_bureau_is_read_on_for_a_branch_under_the_stamp() -> None:
+    # 二道江分局 under the stamp's red: the detector's box stopped at 通化市公安局, which is whole
+    # as read, but 通化市's districts have branches that issue cards too.
+    lines = [line("签发机关", 200, 395), line("通化市公安局", 334, 395)]
+    lines += [line("有效期限", 200, 470), line("2024.04.15-2029.04.15", 334, 470)]
+    bands = ScriptedBands("通化市公安局二道江分局")
+    extra = rescued_authority(IMAGE, lines, parse_back(lines), bands)
+    assert parse_card(with_bands(lines, extra))["issued_by"] == "通化市公安局二道江分局"
+    # A band reading nothing after the bureau is not read a second time; one reading something
+    # else there is, from its darkest print.
+    bands = ScriptedBands("通化市公安局")
+    assert rescued_authority(IMAGE, lines, parse_back(lines), bands) == []
+    assert len(bands.crops) == 1
+    bands = ScriptedBands("通化市公安局二道江", "通化市公安局二道江分局")
+    extra = rescued_authority(IMAGE, lines, parse_back(lines), bands)
+    assert len(bands.crops) == 2
+    assert parse_card(with_bands(lines, extra))["issued_by"] == "通化市公安局二道江分局"
 
 
 def test_an_authority_starting_with_no_place_is_read_again_for_one_that_does() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airflow_provider_faceid.local.engine.place_names import checked, place_names
+from airflow_provider_faceid.local.engine.place_names import checked, has_districts, place_names
 from airflow_provider_faceid.local.engine.reading import Reading
 
 
@@ -92,3 +92,9 @@ def test_an_address_starts_with_the_one_province_an_unreadable_character_leaves(
     assert checked(reading("夹西省太原市", scores={0: 0.3})).starred() == "*西省太原市"
     # A character read surely is what the card prints.
     assert checked(reading("广西状族自治区贺州市")).starred() == "广西状族自治区贺州市"
+
+
+def test_cities_with_districts_are_told_from_county_level_cities_and_provinces() -> None:
+    assert has_districts("通化市") and has_districts("北京市")  # a prefecture's, a municipality
+    assert not has_districts("敦煌市")  # a county-level city: no districts under it
+    assert not has_districts("吉林省") and not has_districts("不存在市")
