@@ -192,10 +192,9 @@ def rescued_address_row_end(
 ) -> list[TextLine]:
     """Address rows read again out to the address column's end, where their boxes stop well
     short of it: a mark slanting across a row splits the detector's box, and what lies under the
-    mark is lost with it (...231弄11号 on the last row; 县三合 between 自治 and the next row's 镇),
-    or a pale mark over the row's end made the detector stop short of it (金 under 样本). Kept
-    only when the band reads the same row run on: to a finished address on the last row, by
-    surely read print on a row the address goes on below (rows are filled before they wrap)."""
+    mark is lost with it (...231弄11号 on the last row; 县三合 between 自治 and the next row's 镇).
+    Kept only when the band reads the same row run on: to a finished address on the last row,
+    by surely read print on a row the address goes on below (rows are filled before they wrap)."""
     found = _address_rows(lines)
     if found is None or fields.get("address") is None:
         return []
@@ -206,10 +205,9 @@ def rescued_address_row_end(
     for index, row in enumerate(address_rows):
         rows_above = "".join(v.text for above in address_rows[:index] for v in above)
         below = _row_text(address_rows[index + 1]) if index + 1 < len(address_rows) else None
-        # A row the address goes on below is read on in a card view, whose column end is known
-        # (a pale mark the detector boxed with nothing may lie over the row's end: 金 under 样本),
-        # and in a frame only where a mark was read beside it: its column end is a guess.
-        if below is None or card_size is not None or _marked_after(row, marks, right):
+        # A row the address goes on below is read on only where a mark was read beside it: rows
+        # wrap short of where the card view puts the column's end on most cards.
+        if below is None or _marked_after(row, marks, right):
             extra += _row_run_on(image, read, row, right, rows_above, below)
     return extra
 

@@ -150,10 +150,11 @@ def rescued_lines(
 
 
 def _in_marked_box(marked: TextLine, name_read: str, name: TextLine) -> TextLine:
-    """The marked box with the name as the band read it in place of the name as read: the box's
-    label and mark stay for the parser to cut, and the name keeps its place between them (a band
-    read from its darkest print may have lost the faint label, and its share of the band would
-    put the name too far left)."""
+    """The box the name was read in (the marked box, or the name's own before a mark boxed
+    apart) with the name as the band read it in place of the name as read: the box's label and
+    mark stay for the parser to cut, and the name keeps its place between them (a band read from
+    its darkest print may have lost the faint label, and its share of the band would put the
+    name too far left)."""
     start = marked.text.index(name_read)
     end = start + len(name_read)
     # The mark's letters read in place of the characters the band found before the name go with
