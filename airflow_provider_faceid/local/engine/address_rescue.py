@@ -43,8 +43,9 @@ _FINISHED_ADDRESS = frozenset(ADDRESS_ENDINGS - set("0123456789"))
 # An address row holds at most this many characters (12-13 on the cards measured, plus slack).
 _LONGEST_END_ROW = 16
 
-# A last address row ending this many line heights short of the column may go on under a mark.
-_ROW_END_ROOM = 2
+# A last address row ending this many line heights short of the column may go on under a mark:
+# room for one character and the gap before it (河 of 双河 under a mark's foot, 1.9 short).
+_ROW_END_ROOM = 1.5
 
 # The start of such a row, in line heights: 室 or 12号 and the slack before them.
 _SHORT_END_ROW = 3.5

@@ -15,15 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_faceid import idnumber
-from airflow_provider_faceid.local.engine.back_fields import AUTHORITY_SUFFIXES
+from airflow_provider_faceid.local.engine.back_fields import AUTHORITY_SUFFIXES, legal_period
 from airflow_provider_faceid.local.engine.front_fields import ADDRESS_ENDINGS, ETHNIC_GROUPS
 from airflow_provider_faceid.local.engine.place_names import province_names
 
 _NAME = re.compile(r"^[\u3400-\u9fff·]{1,15}$")
-_VALIDITY = re.compile(r"^(\d{4})\.(\d{2})\.(\d{2})-(?:(\d{4})\.(\d{2})\.(\d{2})|长期)$")
 _MIN_ADDRESS = 6
-# Years a card is valid for (GA 450: under 16, 16-25 and 26-45 years old; older, 长期).
-_TERMS = frozenset({5, 10, 20})
 
 
 @dataclass(frozen=True)
@@ -71,7 +68,7 @@ def _back_checks(fields: dict[str, Any]) -> dict[str, bool]:
     issued_by = fields.get("issued_by") or ""
     return {
         "issued_by": issued_by.endswith(AUTHORITY_SUFFIXES) and "*" not in issued_by,
-        "valid_date": _valid_period(fields.get("valid_date") or ""),
+        "valid_date": legal_period(fields.get("valid_date") or ""),
     }
 
 
@@ -82,24 +79,3 @@ def _date_of(birthday: Any) -> dt.date | None:
         return dt.date(int(birthday["year"]), int(birthday["month"]), int(birthday["day"]))
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def _valid_period(text: str) -> bool:
-    match = _VALIDITY.match(text)
-    if match is None:
-        return False
-    try:
-        start = dt.date(int(match[1]), int(match[2]), int(match[3]))
-        end = dt.date(int(match[4]), int(match[5]), int(match[6])) if match[4] else None
-    except ValueError:
-        return False
-    return end is None or _legal_term(start, end)
-
-
-def _legal_term(start: dt.date, end: dt.date) -> bool:
-    """A card is valid for 5, 10 or 20 years to the day (a 29 February start may end on the
-    28th or the 1st of March)."""
-    years = end.year - start.year
-    same_day = (end.month, end.day) == (start.month, start.day)
-    leap_start = (start.month, start.day) == (2, 29) and (end.month, end.day) in ((2, 28), (3, 1))
-    return years in _TERMS and (same_day or leap_start)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -9,6 +10,7 @@ from airflow_provider_faceid.local.engine import labels as lb
 from airflow_provider_faceid.local.engine import place_names
 from airflow_provider_faceid.local.engine.layout import CardLayout, place_text, rows
 from airflow_provider_faceid.local.engine.number_reading import digits_for_letters
+from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, Reading
 from airflow_provider_faceid.local.engine.textline import TextLine
 from airflow_provider_faceid.local.engine.textnorm import normalize_dashes
 
@@ -41,6 +43,10 @@ DATE_RANGE = re.compile(rf"{_DATE}-*(?:{_DATE}|{_LONG_TERM})")
 # A period as a value: its end date followed by no other digit (2038.06215 holds no date the
 # card prints, and its first six digits would make one it does not).
 _PERIOD = re.compile(rf"{_DATE}-*(?:{_DATE}(?!\d)|{_LONG_TERM})")
+# A period as the answer gives it.
+_ANSWER_PERIOD = re.compile(r"^(\d{4})\.(\d{2})\.(\d{2})-(?:(\d{4})\.(\d{2})\.(\d{2})|长期)$")
+# Years a card is valid for (GA 450: under 16, 16-25 and 26-45 years old; older, 长期).
+_TERMS = frozenset({5, 10, 20})
 
 
 def parse_back(lines: list[TextLine]) -> dict[str, Any]:
@@ -154,15 +160,58 @@ def period_span(text: str) -> tuple[int, int] | None:
 
 def _valid_date(layout: CardLayout) -> str | None:
     anchor = layout.anchor(lb.VALIDITY)
-    texts = ["".join(v.text for v in layout.right_of(anchor))] if anchor is not None else []
-    texts += [v.text for v in layout.values]
-    for text in texts:
-        match = _PERIOD.search(_date_text(text))
-        if match:
-            start = f"{match[1]}.{match[2]}.{match[3]}"
-            end = "长期" if match[7] else f"{match[4]}.{match[5]}.{match[6]}"
-            return f"{start}-{end}"
+    readings = [Reading.of(layout.right_of(anchor))] if anchor is not None else []
+    readings += [Reading.of([v]) for v in layout.values]
+    for reading in readings:
+        period = _period_in(reading.text)
+        if period is not None:
+            return period if legal_period(period) else _repaired_period(reading) or period
     return None
+
+
+def _period_in(text: str) -> str | None:
+    match = _PERIOD.search(_date_text(text))
+    if match is None:
+        return None
+    start = f"{match[1]}.{match[2]}.{match[3]}"
+    end = "长期" if match[7] else f"{match[4]}.{match[5]}.{match[6]}"
+    return f"{start}-{end}"
+
+
+def _repaired_period(reading: Reading) -> str | None:
+    """The one legal period made by an unsure digit taking the recogniser's runner-up (2038.71.23
+    after 2018.01.23, 7 at 0.56 with runner-up 0), or None when none or several are: a period is
+    what the card prints, and only the recogniser's own second choice may stand for a character."""
+    fixes = set()
+    for index, (score, runner) in enumerate(zip(reading.scores, reading.runners_up, strict=True)):
+        if score >= REPAIRABLE_BELOW or not runner.isdigit() or runner == reading.text[index]:
+            continue
+        period = _period_in(reading.text[:index] + runner + reading.text[index + 1 :])
+        if period is not None and legal_period(period):
+            fixes.add(period)
+    return fixes.pop() if len(fixes) == 1 else None
+
+
+def legal_period(text: str) -> bool:
+    """Whether ``text`` is a period a card can print: real dates, 长期 or a legal term."""
+    match = _ANSWER_PERIOD.match(text)
+    if match is None:
+        return False
+    try:
+        start = dt.date(int(match[1]), int(match[2]), int(match[3]))
+        end = dt.date(int(match[4]), int(match[5]), int(match[6])) if match[4] else None
+    except ValueError:
+        return False
+    return end is None or _legal_term(start, end)
+
+
+def _legal_term(start: dt.date, end: dt.date) -> bool:
+    """A card is valid for 5, 10 or 20 years to the day (a 29 February start may end on the
+    28th or the 1st of March)."""
+    years = end.year - start.year
+    same_day = (end.month, end.day) == (start.month, start.day)
+    leap_start = (start.month, start.day) == (2, 29) and (end.month, end.day) in ((2, 28), (3, 1))
+    return years in _TERMS and (same_day or leap_start)
 
 
 def authority_ending(text: str | None) -> str | None:
@@ -207,9 +256,13 @@ def authority_ending(text: str | None) -> str | None:
 
 def _after_label_remnant(text: str) -> list[str]:
     """What follows a remnant of 签发机关 at the start: 机关 behind at most two garbled label
-    characters (*兴机关...), another piece of the label (发机...), or a lone 关."""
+    characters (*兴机关...), with its 关 garbled too (图机群..., the caller keeping it only when
+    a place follows and the whole starts with none), another piece of the label (发机...), or a
+    lone 关."""
     found = text.find("机关", 0, 4)
     rests = [text[found + 2 :]] if found >= 0 else []
+    garbled = text.find("机", 0, 3)
+    rests += [text[garbled + 2 :]] if garbled >= 0 else []
     rests += [text[len(piece) :] for piece in _LABEL_PIECES if text.startswith(piece)]
     return [*rests, text.removeprefix("关")] if text.startswith("关") else rests
 

@@ -75,12 +75,10 @@ class Reading:
 
     def without_stray_strokes(self) -> Reading:
         """Without unsure bars inside the text (门|2708号: a mark's edge or a box's border read
-        between two characters at 0.47): a place's print holds none. 一 stays (一组)."""
-        kept = [
-            i
-            for i, char in enumerate(self.text)
-            if not (char in _STRAY_STROKES and self.scores[i] < UNSURE_BELOW)
-        ]
+        between two characters at 0.47): a place's print holds none. 一 stays (一组). Nor one
+        that reads the character before it again (门]2304号, ] at 0.72 with runner-up 门): a
+        sign, unsure, with the recogniser's second choice the glyph it follows."""
+        kept = [i for i in range(len(self.text)) if not self._stray(i)]
         if len(kept) == len(self.text):
             return self
         return Reading(
@@ -88,6 +86,13 @@ class Reading:
             tuple(self.scores[i] for i in kept),
             tuple(self.runners_up[i] for i in kept),
         )
+
+    def _stray(self, index: int) -> bool:
+        char, score = self.text[index], self.scores[index]
+        if char in _STRAY_STROKES and score < UNSURE_BELOW:
+            return True
+        echo = index > 0 and self.runners_up[index] == self.text[index - 1]
+        return echo and score < REPAIRABLE_BELOW and not char.isalnum()
 
     def _edge_noise(self, index: int) -> bool:
         char = self.text[index]

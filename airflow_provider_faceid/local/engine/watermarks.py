@@ -31,6 +31,7 @@ _PIECES = frozenset(_LATIN_MARK[i : i + _SHARED_RUN] for i in range(len(_LATIN_M
 # characters the recogniser takes 样本 for, is the mark's.
 _ADDRESS_TAIL = re.compile(r"(?<=[号室])(?:[样本羊木术]+|[SPECIMNspecimn]{1,4})$")
 _HALF_MARK_TAIL = re.compile(r"(?<=[号室])[样羊][^\x00-\x7f]$")
+_LAST_AFTER_END = re.compile(r"(?<=[号室]).$")
 # A line that is nothing but a scrap of a mark (PE, 羊本, 羊木, 样), or the whole mark with a stroke
 # across it read between its characters (样棒本): no field is two Latin letters, a lone 样 or 本,
 # or 样?本, and the parser would otherwise join the scrap to the value it stands beside.
@@ -69,6 +70,11 @@ def without_specimen_marks(lines: Iterable[TextLine]) -> list[TextLine]:
     tall = _MARK_HEIGHT * statistics.median(line.height for line in lines) if lines else 0.0
     marked = [_mark_spans(line, tall=tall) for line in lines]
     specimen = any(marked)
+    whole = [line for line, spans in zip(lines, marked, strict=True) if spans == [(0, len(line.text))]]
+    marked = [
+        [*spans, (len(line.text) - 1, len(line.text))] if _half_before_mark(line, spans, whole) else spans
+        for line, spans in zip(lines, marked, strict=True)
+    ]
     kept: list[TextLine] = []
     for line, spans in zip(lines, marked, strict=True):
         if specimen:
@@ -166,12 +172,33 @@ def _mark_spans(line: TextLine, *, tall: float) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
+def _half_before_mark(line: TextLine, spans: list[tuple[int, int]], marks: list[TextLine]) -> bool:
+    """Whether ``line`` ends in a half of 样 read unsure right before a mark boxed on its own
+    (毛若静木 | 样本, 木 at 0.72): the mark's box starts within a line height of where the line's
+    stops, and the detector put the mark's first strokes in the line's box."""
+    last = len(line.text) - 1
+    if last < 1 or line.text[last] not in _MARK_HALVES or _covered(spans, last):
+        return False
+    if last >= len(line.char_scores) or line.char_scores[last] >= REPAIRABLE_BELOW:
+        return False
+    return any(
+        mark.vertical_overlap(line) > 0 and abs(mark.left - line.right) < line.height
+        for mark in marks
+        if mark is not line
+    )
+
+
 def _unsure_address_tail(line: TextLine) -> re.Match[str] | None:
     """样 (or its half) after an address's 号 or 室 with one more character read unsure: the mark's
-    本 read as whatever the print's strokes across it make of it (56号羊八, 八 at 0.49)."""
+    本 read as whatever the print's strokes across it make of it (56号羊八, 八 at 0.49). Or one
+    character alone there that reads as 本 where it was unsure (2408室4, 4 at 0.65, runner-up 本):
+    the recogniser's own second choice names the mark's edge, and nothing of the address follows
+    its 室."""
     tail = _HALF_MARK_TAIL.search(line.text)
-    unsure = tail is not None and line.char_scores[tail.end() - 1] < UNSURE_BELOW
-    return tail if unsure else None
+    if tail is not None and line.char_scores[tail.end() - 1] < UNSURE_BELOW:
+        return tail
+    last = _LAST_AFTER_END.search(line.text)
+    return last if last is not None and _reads_as(line, last.start(), _MARK[-1]) else None
 
 
 def _with_misread_s(line: TextLine, start: int) -> int:

@@ -220,6 +220,17 @@ def test_an_address_row_the_address_goes_on_below_is_read_on_under_a_mark() -> N
         assert rescued_address_row_end(IMAGE, lines, fields, bands, card_size=card) == []
 
 
+def test_a_row_one_character_short_of_the_column_is_read_on_under_a_mark() -> None:
+    cut = ("黑龙江省哈尔滨市依兰县达连", "镇西河社区9巷36号")  # 河 under the mark's foot
+    lines = [*front_lines(number=NUMBER, address=cut), line("样本", 480, 245)]
+    fields = parse_front(lines)
+    # The row ends 1.9 line heights short of the column: room for one character.
+    assert 1.5 < (0.654 * 856 - max(box.right for box in lines if box.text == cut[0])) / 30 < 2
+    bands = ScriptedBands(cut[0] + "河", cut[1])
+    extra = rescued_address_row_end(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+    assert parse_front(with_bands(lines, extra))["address"] == "黑龙江省哈尔滨市依兰县达连河镇西河社区9巷36号"
+
+
 def test_an_address_row_read_again_must_run_on_from_what_was_read() -> None:
     cut = front_lines(number=NUMBER, address=("北京市海淀区中关村大街", "27号院3号"))
     fields = parse_front(cut)

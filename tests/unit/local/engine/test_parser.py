@@ -275,6 +275,22 @@ def test_validity_whose_long_term_end_was_half_read() -> None:
         assert parse_back(back_lines(("某县公安局",), text))["valid_date"] is None
 
 
+def test_an_unsure_validity_digit_takes_the_runner_up_that_alone_makes_a_legal_period() -> None:
+    def period(read: str, scores: dict[int, float], runners: dict[int, str]) -> str | None:
+        lines = [*back_lines(("某县公安局",), "x")[:-1], line(read, 334, 470, scores=scores, runners=runners)]
+        return parse_back(lines)["valid_date"]
+
+    read = "2018.01.23-2038.71.23"  # 7 at 0.56, runner-up 0; 1 at 0.42, runner-up 7
+    assert period(read, {16: 0.56, 17: 0.42}, {16: "0", 17: "7"}) == "2018.01.23-2038.01.23"
+    # Read surely, or with no runner-up that makes it legal: as read (the provider flags it).
+    assert period(read, {}, {16: "0", 17: "7"}) == read
+    assert period(read, {16: 0.56}, {16: "9"}) == read
+    # Two runner-ups that each make a legal period (2013 or 2038 for a 20-year term): neither.
+    read = "2018.01.23-2033.01.23"
+    assert period(read, {3: 0.5, 14: 0.5}, {3: "3", 14: "8"}) == read
+    assert period(read, {14: 0.5}, {14: "8"}) == "2018.01.23-2038.01.23"
+
+
 def test_validity_with_other_dashes_and_merged_label() -> None:
     lines = [*back_lines(("某县公安局",), "x")[:-2], line("有效期限2005.04.01—2015.04.01", 200, 470)]
     assert parse_back(lines)["valid_date"] == "2005.04.01-2015.04.01"

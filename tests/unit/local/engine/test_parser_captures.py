@@ -91,6 +91,17 @@ def test_an_unsure_bar_inside_an_address_is_dropped() -> None:
     assert parse_front(stroke)["address"] == ADDRESS[0] + "27号院3号楼*01室"
 
 
+def test_an_unsure_bracket_reading_the_character_before_it_again_is_dropped() -> None:
+    base = front_lines(number=NUMBER, address=ADDRESS)
+    echo = line("27号院3号楼5]01室", 150, 288, scores={8: 0.72}, runners={8: "5"})
+    assert parse_front(replaced(base, 10, echo))["address"] == "".join(ADDRESS)
+    # Sure, or with another runner-up: as read.
+    sure = line("27号院3号楼5]01室", 150, 288, runners={8: "5"})
+    assert parse_front(replaced(base, 10, sure))["address"] == ADDRESS[0] + "27号院3号楼5]01室"
+    other = line("27号院3号楼5]01室", 150, 288, scores={8: 0.72}, runners={8: "1"})
+    assert parse_front(replaced(base, 10, other))["address"] == ADDRESS[0] + "27号院3号楼5]01室"
+
+
 def test_race_followed_by_watermark_text_and_garbled_race_label() -> None:
     lines = replaced(front_lines(number=NUMBER, address=ADDRESS), 5, line("汉样本", 375, 125))
     assert parse_front(lines)["race"] == "汉"
@@ -175,6 +186,9 @@ def test_a_remnant_of_the_authority_label_is_cut_off_but_a_county_named_guan_sta
     # The label's first characters garbled, 机关 read: everything up to it goes.
     garbled = line("兴机关梁山县公安局", 300, 395, scores={0: 0.3})
     assert parse_back([garbled, *remnant])["issued_by"] == "梁山县公安局"
+    # 关 garbled too (机群), behind a scrap another box put in front (图).
+    garbled = line("图机群阿图什市公安局", 300, 395, scores={2: 0.51, 3: 0.17})
+    assert parse_back([garbled, *remnant])["issued_by"] == "阿图什市公安局"
 
 
 def test_an_unsure_race_character_takes_its_runner_up_when_that_names_a_group() -> None:

@@ -48,6 +48,10 @@ def test_the_edge_of_a_mark_read_after_the_end_of_an_address_goes() -> None:
     # 本 read as another character, unsure: 样 before it says whose it is.
     assert texts([line("村五组56号羊八", 150, 260, scores={7: 0.49})]) == ["村五组56号"]
     assert texts([line("村五组56号羊八", 150, 260)]) == ["村五组56号羊八"]  # read surely: as read
+    # The mark's 本 alone read unsure as another character, the recogniser's runner-up 本.
+    assert texts([line("7幢2408室4", 150, 260, scores={7: 0.65}, runners={7: "本"})]) == ["7幢2408室"]
+    assert texts([line("7幢2408室4", 150, 260, runners={7: "本"})]) == ["7幢2408室4"]  # sure: as read
+    assert texts([line("7幢2408室4", 150, 260, scores={7: 0.65}, runners={7: "1"})]) == ["7幢2408室4"]
     # Only at the end, and only right after 号 or 室: elsewhere these are the address's own.
     assert texts([line("本溪市明山区木材路", 150, 260)]) == ["本溪市明山区木材路"]
     assert texts([line("3号楼", 150, 260), line("号本村", 150, 290)]) == ["3号楼", "号本村"]
@@ -117,6 +121,16 @@ def test_on_a_marked_card_a_leading_yang_or_trailing_ben_is_the_edge_of_a_mark()
     assert texts([line("样本", 500, 300), line("S山村2组190号", 150, 290)]) == ["山村2组190号"]
     assert texts([line("样本", 500, 300), line("B栋2单元301室", 150, 290)]) == ["B栋2单元301室"]
     assert texts([line("S山村2组190号", 150, 290)]) == ["S山村2组190号"]
+
+
+def test_a_half_of_yang_read_unsure_right_before_a_mark_boxed_on_its_own_is_the_marks() -> None:
+    # 木 at 0.72: the left half of the mark's 样, its box starting where the name's stops.
+    name = line("毛若静木", 118, 87, scores={3: 0.72})
+    mark = line("样本", name.right + 4, 80)
+    assert texts([name, mark]) == ["毛若静"]
+    # Read surely, or with the mark elsewhere on the card: as read (林木 is a name).
+    assert texts([line("毛若静木", 118, 87), mark]) == ["毛若静木"]
+    assert texts([name, line("样本", 500, 300)]) == ["毛若静木"]
 
 
 def test_a_mark_read_with_a_look_alike_or_a_stray_character_still_goes_whole() -> None:
