@@ -39,6 +39,7 @@ ADDRESS_ENDINGS = frozenset("号室组村社队屯户楼栋幢弄院舍庄坊苑
 # A last address row this short and this unsure, after rows that already end like an address, is
 # a mark's scrap below it (样本 slanting under the address read as 11 or 件4), not a line of it.
 _SCRAP_CHARS = 2
+_HOUSE_ENDS = ("号", "室")
 _SCRAP_SCORE = 0.75
 # Slack around the portrait box (share of the card) for a photo that sits slightly off.
 _PORTRAIT_MARGIN = 0.03
@@ -431,11 +432,14 @@ def _address_text(parts: list[TextLine]) -> str | None:
 
 
 def _without_scrap_row(address_rows: list[list[TextLine]]) -> list[list[TextLine]]:
-    """The address's rows without a last one that is a mark's scrap (see _SCRAP_CHARS)."""
+    """The address's rows without a last one that is a mark's scrap (see _SCRAP_CHARS). A lone 号
+    or 室 after a number is the number's end on a row of its own, however unsure (1506 | 室)."""
     if len(address_rows) < 2:
         return address_rows
     last = Reading.of(address_rows[-1])
     before = Reading.of([line for row in address_rows[:-1] for line in row]).text
+    if last.text in _HOUSE_ENDS and before[-1:].isdigit():
+        return address_rows
     if len(last.text) <= _SCRAP_CHARS and last.mean_score < _SCRAP_SCORE and before[-1:] in ADDRESS_ENDINGS:
         return address_rows[:-1]
     return address_rows

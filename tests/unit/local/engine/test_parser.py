@@ -371,6 +371,19 @@ def test_a_short_unsure_row_below_a_finished_address_is_a_marks_scrap() -> None:
     assert parse_front(lines)["address"] == "".join(ADDRESS)
 
 
+def test_a_rooms_end_read_unsure_on_a_row_of_its_own_stays() -> None:
+    # 室 at 0.66 below a room number: the room's end, no mark's scrap.
+    address = ("北京市海淀区中关村大街27号院3号楼501", "室")
+    lines = [*front_lines(number=NUMBER, address=address[:1]), line("室", 150, 288, score=0.66)]
+    assert parse_front(lines)["address"] == "".join(address)
+    # Below an address that already ends in one, it is a scrap.
+    lines = [
+        *front_lines(number=NUMBER, address=("北京市海淀区中关村大街27号院3号楼501室",)),
+        line("室", 150, 288, score=0.66),
+    ]
+    assert parse_front(lines)["address"] == "北京市海淀区中关村大街27号院3号楼501室"
+
+
 def test_a_short_sure_last_address_row_stays() -> None:
     address = ("北京市海淀区中关村大街27号院3号", "楼501室")
     lines = front_lines(number=NUMBER, address=address)
