@@ -19,12 +19,14 @@ import functools
 import io
 from importlib import resources
 
-from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, UNSURE_BELOW, Reading
+from airflow_provider_faceid.local.engine.reading import CONFIRMED, REPAIRABLE_BELOW, UNSURE_BELOW, Reading
 
 # Two-character names (珙县, 易县) are too easy to hit by a one-character change; they only
 # confirm, they never repair.
 _MIN_REPAIR_LENGTH = 3
 _LEVEL_SUFFIXES = frozenset("省市区县旗")
+# A province's name less its first character names it alone from this many characters on.
+_SHORTEST_PROVINCE_TAIL = 3
 # What follows a city in its authority's name (宿州市公安局埇桥分局), and ends a district's short form.
 _AUTHORITY = "公安局"
 _DISTRICT_AUTHORITY = "分局"
@@ -66,7 +68,7 @@ def checked(reading: Reading) -> Reading:
             word = _name_at(reading, start, length, names)
             if word is not None:
                 reading = reading.replaced(start, word)
-    return _subdivisions_checked(_province_checked(reading))
+    return _subdivisions_checked(_province_checked(_province_completed(reading)))
 
 
 def _province_checked(reading: Reading) -> Reading:
@@ -84,6 +86,24 @@ def _province_checked(reading: Reading) -> Reading:
         and _one_unreadable(reading, name)
     ]
     return reading.replaced(0, fits[0]) if len(fits) == 1 else reading
+
+
+def _province_completed(reading: Reading) -> Reading:
+    """``reading`` starting with the one province whose name less its first character it starts
+    with, when that tail is three characters or more (西壮族自治区, 龙江省): the first was lost
+    (under a mark's 样本 and cut out with it, or left in the label's box), and no other name of
+    the table starts so. Shorter tails (东省, 林省) name several provinces or none surely."""
+    if reading.text.startswith(province_names()):
+        return reading
+    fits = [
+        name
+        for name in province_names()
+        if len(name) > _SHORTEST_PROVINCE_TAIL and reading.text.startswith(name[1:])
+    ]
+    if len(fits) != 1:
+        return reading
+    first = fits[0][0]
+    return Reading(first + reading.text, (CONFIRMED, *reading.scores), ("", *reading.runners_up))
 
 
 def _one_unreadable(reading: Reading, name: str) -> bool:

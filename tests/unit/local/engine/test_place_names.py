@@ -94,6 +94,15 @@ def test_an_address_starts_with_the_one_province_an_unreadable_character_leaves(
     assert checked(reading("广西状族自治区贺州市")).starred() == "广西状族自治区贺州市"
 
 
+def test_an_address_whose_first_character_was_lost_starts_with_the_one_province_it_names() -> None:
+    # 广 under a mark's 样本, cut out with it: 西壮族自治区 is one province's name but its first.
+    assert checked(reading("西壮族自治区柳州市")).starred() == "广西壮族自治区柳州市"
+    assert checked(reading("龙江省佳木斯市")).starred() == "黑龙江省佳木斯市"
+    # Two characters with the suffix name several (广东/山东, 吉林...): as read.
+    assert checked(reading("东省广州市")).starred() == "东省广州市"
+    assert checked(reading("林省长春市")).starred() == "林省长春市"
+
+
 def test_cities_with_districts_are_told_from_county_level_cities_and_provinces() -> None:
     assert has_districts("通化市") and has_districts("北京市")  # a prefecture's, a municipality
     assert not has_districts("敦煌市")  # a county-level city: no districts under it
