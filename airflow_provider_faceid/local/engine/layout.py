@@ -15,6 +15,10 @@ from airflow_provider_faceid.local.engine.textnorm import normalize
 # A value box belongs to a label's row when their vertical extents overlap by this share of the
 # smaller height; card rows are about 1.5 line heights apart, so half a height is unambiguous.
 SAME_ROW = 0.5
+# A box this many times as tall as one it lies over by this share of the narrower's width is
+# another row's (see _stacked).
+_TALLER = 1.5
+_STACKED_OVERLAP = 0.5
 # A horizontal gap this many line heights wide ends a value (see contiguous).
 _WIDE_GAP = 2.5
 
@@ -91,11 +95,25 @@ def whole_rows(lines: list[TextLine]) -> list[list[TextLine]]:
     share a row with a wide gap between them)."""
     grouped: list[list[TextLine]] = []
     for line in sorted(lines, key=lambda v: v.center_y):
-        if grouped and line.vertical_overlap(grouped[-1][0]) >= SAME_ROW:
+        if grouped and line.vertical_overlap(grouped[-1][0]) >= SAME_ROW and not _stacked(line, grouped[-1]):
             grouped[-1].append(line)
         else:
             grouped.append([line])
     return [sorted(row, key=lambda v: v.left) for row in grouped]
+
+
+def _stacked(line: TextLine, row: list[TextLine]) -> bool:
+    """Whether ``line`` lies over or under a box of ``row`` rather than beside it, one of the two
+    much the taller: what a mark's big box held beside the mark (样本05室) reaches over the row
+    above its own, under that row's first characters, and belongs to a row of its own."""
+    for member in row:
+        short, tall = sorted((line, member), key=lambda box: box.height)
+        if tall.height < _TALLER * short.height:
+            continue
+        overlap = min(line.right, member.right) - max(line.left, member.left)
+        if overlap > _STACKED_OVERLAP * min(line.right - line.left, member.right - member.left):
+            return True
+    return False
 
 
 def joined_text(lines: list[TextLine]) -> str:

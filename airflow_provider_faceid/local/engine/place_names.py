@@ -162,6 +162,10 @@ def _one_away(reading: Reading, start: int, candidates: frozenset[str]) -> str |
         # prefecture's county right after its own (阳泉市孟县: 孟县 was Henan's, 盂县 is 阳泉市's).
         if len(window) < len(name) or window in candidates or window[-1] != name[-1]:
             continue
+        # The whole form with its 分 lost (观山湖区局) is no misread of the short form (观山湖分局):
+        # its level suffix was read, and authority_ending puts the 分 back.
+        if name.endswith(_DISTRICT_AUTHORITY) and window[:-1] + _DISTRICT_AUTHORITY in candidates:
+            continue
         if sum(a != b for a, b in zip(window, name, strict=True)) == 1:
             matches.append(name)
     spelled = [name for name in matches if _runner_up_spells(reading, start, name)]

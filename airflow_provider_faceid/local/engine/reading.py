@@ -103,6 +103,15 @@ class Reading:
         return "".join(c if s >= UNSURE_BELOW else "*" for c, s in zip(self.text, self.scores, strict=True))
 
 
+def reads_as(line: TextLine, index: int, char: str) -> bool:
+    """Whether ``line`` reads ``char`` at ``index``: as its first choice, or as the runner-up of a
+    character the recogniser scored under ``REPAIRABLE_BELOW``."""
+    if line.text[index] == char:
+        return True
+    unsure = index < len(line.char_scores) and line.char_scores[index] < REPAIRABLE_BELOW
+    return unsure and index < len(line.runners_up) and line.runners_up[index] == char
+
+
 def vocabulary_reading(reading: Reading, vocabulary: frozenset[str], *, unsure_below: float) -> str | None:
     """The one word of ``vocabulary`` that ``reading`` spells, letting a character the recogniser
     scored under ``unsure_below`` stand for its own runner-up (邁 at 0.72, runner-up 达: 达斡尔).

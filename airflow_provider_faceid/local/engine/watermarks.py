@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from airflow_provider_faceid.local.engine.labels import sub_line
 from airflow_provider_faceid.local.engine.layout import SAME_ROW
-from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, UNSURE_BELOW
+from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, UNSURE_BELOW, reads_as
 from airflow_provider_faceid.local.engine.textline import TextLine
 
 _MARK = "样本"
@@ -131,7 +131,9 @@ def _with_edge_scraps(text: str, spans: list[tuple[int, int]]) -> list[tuple[int
     such cards, and a value with those is rarer than a mark's edge over it."""
     edges = []
     if len(text) > 1 and text[0] == "样" and not _covered(spans, 0):
-        edges.append((0, 1))
+        # Read twice over (样样单元...) as the mark's glyph and its stroke-crossed copy.
+        leading = len(text) - len(text.lstrip("样"))
+        edges.append((0, min(leading, len(text) - 1)))
     # A 样 that ends a line is the mark's start, its 本 outside the box (...兴隆乡样). Not so a
     # leading 本: 本溪 is a city.
     if len(text) > 1 and text[-1] == "样" and not _covered(spans, len(text) - 1):
@@ -198,7 +200,7 @@ def _unsure_address_tail(line: TextLine) -> re.Match[str] | None:
     if tail is not None and line.char_scores[tail.end() - 1] < UNSURE_BELOW:
         return tail
     last = _LAST_AFTER_END.search(line.text)
-    return last if last is not None and _reads_as(line, last.start(), _MARK[-1]) else None
+    return last if last is not None and reads_as(line, last.start(), _MARK[-1]) else None
 
 
 def _with_misread_s(line: TextLine, start: int) -> int:
@@ -207,7 +209,7 @@ def _with_misread_s(line: TextLine, start: int) -> int:
     the day, which a date would otherwise take)."""
     if start == 0 or not line.text[start:].upper().startswith(_LATIN_MARK[1:4]):
         return start
-    return start - 1 if _reads_as(line, start - 1, _LATIN_MARK[0]) else start
+    return start - 1 if reads_as(line, start - 1, _LATIN_MARK[0]) else start
 
 
 def _after_check_character(text: str, start: int) -> int:
@@ -237,11 +239,4 @@ def _spells_mark(line: TextLine, index: int) -> bool:
     if line.text[index] == _MARK[0] and line.text[index + 1] in _BEN_LOOKALIKES:
         return True
     read = [line.text[index + k] == char for k, char in enumerate(_MARK)]
-    return any(read) and all(_reads_as(line, index + k, char) for k, char in enumerate(_MARK))
-
-
-def _reads_as(line: TextLine, index: int, char: str) -> bool:
-    if line.text[index] == char:
-        return True
-    unsure = index < len(line.char_scores) and line.char_scores[index] < REPAIRABLE_BELOW
-    return unsure and index < len(line.runners_up) and line.runners_up[index] == char
+    return any(read) and all(reads_as(line, index + k, char) for k, char in enumerate(_MARK))

@@ -207,6 +207,9 @@ def test_a_suffix_character_read_twice_or_lost_is_read_once_but_a_county_named_g
     assert parse_back(back_lines(("会泽县公·安局",), "2010.01.05-长期"))["issued_by"] == "会泽县公安局"
     # The stamp's 公安局 read after the row's: said once.
     assert parse_back(back_lines(("禹州市公安局安局",), "2010.01.05-长期"))["issued_by"] == "禹州市公安局"
+    # 分 lost between a branch's 区 and 局: the 区 read stays, not swapped for the short form's 分.
+    branch = parse_back(back_lines(("贵阳市公安局观山湖区局",), "2010.01.05-长期"))["issued_by"]
+    assert branch == "贵阳市公安局观山湖区分局"
 
 
 def test_a_piece_of_the_authority_label_before_the_authority_goes() -> None:
@@ -382,6 +385,14 @@ def test_a_rooms_end_read_unsure_on_a_row_of_its_own_stays() -> None:
         line("室", 150, 288, score=0.66),
     ]
     assert parse_front(lines)["address"] == "北京市海淀区中关村大街27号院3号楼501室"
+
+
+def test_a_tall_box_over_a_row_of_the_address_is_a_row_of_its_own() -> None:
+    # What a mark's big box held beside the mark (样本01室): as tall as the mark, it reaches up
+    # over the row above its own and lies under that row's first characters.
+    lines = front_lines(number=NUMBER, address=("北京市海淀区中关村大街", "27号院3号楼5"))
+    piece = TextLine.from_rect("01室", 140, 300, 200, 400, score=0.99)
+    assert parse_front([*lines, piece])["address"] == "".join(ADDRESS)
 
 
 def test_a_short_sure_last_address_row_stays() -> None:

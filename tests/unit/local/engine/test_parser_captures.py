@@ -275,6 +275,23 @@ def test_a_front_whose_labels_were_all_lost_is_read_by_the_order_of_its_rows() -
     assert fields["address"] == "".join(ADDRESS)
 
 
+def test_the_birthday_row_is_found_by_a_year_read_with_an_unsure_digit_whose_runner_up_fits() -> None:
+    lines = without_labels(front_lines(name="王建国", number=NUMBER, address=ADDRESS))
+    # 1989 read as 1089 (0 at 0.65, runner-up 9) on a strongly compressed capture.
+    year = next(i for i, box in enumerate(lines) if box.text.startswith("1989"))
+    blurred = replaced(lines, year, line("1089年4月3日", 150, 190, scores={1: 0.65}, runners={1: "9"}))
+    fields = parse_front(blurred)
+    assert (fields["name"], fields["gender"], fields["race"]) == ("王建国", "男", "汉")
+    assert fields["address"] == "".join(ADDRESS)
+    assert fields["birthday"] == {"year": "1989", "month": "4", "day": "3"}
+    # Read surely, or with another runner-up: no row is the birthday's, and nothing is guessed.
+    for sure in (
+        line("1089年4月3日", 150, 190, runners={1: "9"}),
+        line("1089年4月3日", 150, 190, scores={1: 0.65}),
+    ):
+        assert parse_front(replaced(lines, year, sure))["name"] is None
+
+
 def test_a_birthday_row_read_without_its_gaps_is_split_into_month_and_day() -> None:
     def birthday_of(row: str, number: str = NUMBER) -> object:
         lines = without_labels(front_lines(number=number, address=ADDRESS))

@@ -109,6 +109,8 @@ def test_on_a_marked_card_a_leading_yang_or_trailing_ben_is_the_edge_of_a_mark()
     assert texts([line("样本", 500, 300), *edges]) == ["唐若芳", "县新民乡大坝村四组127号"]
     # Without a mark anywhere on the card, both are read as printed.
     assert texts(edges) == ["唐若芳本", "样县新民乡大坝村四组127号"]
+    # The mark's 样 read twice at the start (样样单元...): both go.
+    assert texts([line("样本", 500, 300), line("样样单元1605室", 150, 290)]) == ["单元1605室"]
     # 样 read as one of its halves before the 本: the whole mark goes.
     assert texts([line("样本", 500, 300), line("黄波羊本", 150, 60)]) == ["黄波"]
     assert texts([line("样本", 500, 300), line("陕西省安康市旬阳县兴隆乡样", 150, 250)]) == [
