@@ -204,10 +204,14 @@ def _unsure_address_tail(line: TextLine) -> re.Match[str] | None:
 
 
 def _with_misread_s(line: TextLine, start: int) -> int:
-    """Where a mark's Latin run starting with PEC starts once its S, read unsure as another
-    character with S the runner-up, is counted in (1949年5月9PECIMEN: S read as 9 at 0.63 over
+    """Where a mark's Latin run starting with PEC starts once its S, read unsure as a digit
+    with S the runner-up, is counted in (1949年5月9PECIMEN: S read as 9 at 0.63 over
     the day, which a date would otherwise take)."""
     if start == 0 or not line.text[start:].upper().startswith(_LATIN_MARK[1:4]):
+        return start
+    # Only a digit: a value's last character with the S over it (303号PECIMEN, 号 at 0.54 with
+    # runner-up S) is print the mark covers, and the address needs its 号.
+    if not line.text[start - 1].isdigit():
         return start
     return start - 1 if reads_as(line, start - 1, _LATIN_MARK[0]) else start
 

@@ -84,6 +84,9 @@ def test_the_marks_s_read_unsure_as_a_digit_before_pecimen_goes_with_the_mark() 
     # Read surely, or without S for a runner-up, the digit is print.
     assert texts([line("1949年5月9PECIMEN", 150, 190, runners={7: "S"})]) == ["1949年5月9"]
     assert texts([line("1949年5月9PECIMEN", 150, 190, scores={7: 0.63})]) == ["1949年5月9"]
+    # An address's 号 with the mark's S over it (runner-up S, at 0.54) is print: only a digit goes.
+    ending = line("9巷303号PECIMEN", 150, 260, scores={5: 0.54}, runners={5: "S"})
+    assert texts([ending]) == ["9巷303号"]
 
 
 def test_latin_that_is_no_piece_of_specimen_stays() -> None:
