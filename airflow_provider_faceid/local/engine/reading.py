@@ -25,6 +25,8 @@ _EDGE_NOISE = frozenset("·.-")
 _UNSURE_EDGE_STROKES = frozenset("一丨|_—~")
 # Of those, the ones no address or authority prints anywhere in it.
 _STRAY_STROKES = frozenset("丨|_~")
+# Signs no address or authority prints, that strokes are read as with some doubt (门 as 门]).
+_STRAY_BRACKETS = frozenset("[]【】")
 # Confidence given to a character that a lexicon entry confirms: sure, but below a clean read.
 CONFIRMED = 0.95
 
@@ -75,9 +77,9 @@ class Reading:
 
     def without_stray_strokes(self) -> Reading:
         """Without unsure bars inside the text (门|2708号: a mark's edge or a box's border read
-        between two characters at 0.47): a place's print holds none. 一 stays (一组). Nor one
-        that reads the character before it again (门]2304号, ] at 0.72 with runner-up 门): a
-        sign, unsure, with the recogniser's second choice the glyph it follows."""
+        between two characters at 0.47): a place's print holds none. 一 stays (一组). Nor an
+        unsure square bracket (门]2304号, ] at 0.64-0.72: 门's own right stroke read again, or a
+        mark's): no address or authority prints one."""
         kept = [i for i in range(len(self.text)) if not self._stray(i)]
         if len(kept) == len(self.text):
             return self
@@ -91,8 +93,7 @@ class Reading:
         char, score = self.text[index], self.scores[index]
         if char in _STRAY_STROKES and score < UNSURE_BELOW:
             return True
-        echo = index > 0 and self.runners_up[index] == self.text[index - 1]
-        return echo and score < REPAIRABLE_BELOW and not char.isalnum()
+        return char in _STRAY_BRACKETS and score < REPAIRABLE_BELOW
 
     def _edge_noise(self, index: int) -> bool:
         char = self.text[index]
