@@ -44,8 +44,9 @@ _MARK_S_MISREAD = re.compile(r"(?<=本)[^\x00-\x7f](?=PEC)")
 # A line of two characters ending in 本 this many times as tall as the card's lines is the mark
 # itself (its glyphs print far larger than any field), whatever its first character was read as.
 _MARK_HEIGHT = 1.8
-# What the recogniser reads 本 of a mark as when a stroke of the print it crosses joins it.
-_BEN_LOOKALIKES = frozenset("苯")
+# What the recogniser reads 本 of a mark as when a stroke of the print it crosses joins it (苯),
+# or its commonest look-alike (体, the runner-up of nearly every 本 read).
+_BEN_LOOKALIKES = frozenset("苯体")
 # What the recogniser reads 样 as when it reads only one side of it.
 _MARK_HALVES = frozenset("样羊木")
 # What it reads 样 as that no name or address prints (件本: 牛 for 羊), unlike 祥 (吉祥).

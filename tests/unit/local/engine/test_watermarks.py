@@ -30,6 +30,8 @@ def test_pieces_of_specimen_go_and_the_value_on_either_side_stays() -> None:
     assert texts([line("SPECIMEN", 500, 300), line("样本", 500, 340)]) == []
     # 本 with a stroke of the print it crosses read into it (样苯): still the mark.
     assert texts([line("样苯一组212号", 120, 300)]) == ["一组212号"]
+    # Or read as 体, its commonest look-alike (样体, 体 at 0.75 with runner-up 林: no name's 林).
+    assert texts([line("样体", 816, 659, scores={1: 0.75}, runners={1: "林"})]) == []
     # SPECIMEN has no X: right after a digit it is the number's check character.
     assert texts([line("62070219350126999XCIME", 250, 450)]) == ["62070219350126999X"]
     assert texts([line("大坝村XCIME", 250, 450)]) == ["大坝村"]
