@@ -267,7 +267,11 @@ def _row_run_on(
         # same: a reading that differs from them (楼 -> 接) is a worse one, not more of the row.
         if not band.text.startswith(read_so_far):
             return None
-        value = _address_end_value(band, longest=len(band.text)) if below is None else _sure_print(band)
+        value = (
+            _address_end_value(band, longest=len(band.text))
+            if below is None
+            else _sure_print(band, new_from=len(read_so_far))
+        )
         if value is None:
             return None
         tail = value.text[len(read_so_far) :]
@@ -290,15 +294,16 @@ def _row_run_on(
     return read_band(image, read, centre, height, start.left - height * 0.3, right, run_on, retry=differs)
 
 
-def _sure_print(band: TextLine) -> TextLine | None:
-    """The band up to its last address print when every character is print read surely and no
-    mark's (样本 or what it is read as): the middle of an address, which may end anyhow."""
+def _sure_print(band: TextLine, *, new_from: int = 0) -> TextLine | None:
+    """The band up to its last address print when every character from ``new_from`` on (what the
+    band adds to boxes already read) is print read surely and no mark's (样本 or what it is read
+    as): the middle of an address, which may end anyhow. What was read already may hold 木 (佳木斯)."""
     printed = _ADDRESS_PRINT.search(band.text[::-1])
     if printed is None:
         return None
     end = len(band.text) - printed.start()
-    pairs = zip(band.text[:end], band.char_scores, strict=False)
-    if not all(
+    pairs = zip(band.text[new_from:end], band.char_scores[new_from:], strict=False)
+    if end <= new_from or not all(
         _ADDRESS_PRINT.match(c) and s >= REPAIRABLE_BELOW and c not in MARK_LOOKALIKES for c, s in pairs
     ):
         return None

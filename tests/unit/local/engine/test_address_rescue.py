@@ -229,6 +229,13 @@ def test_a_row_one_character_short_of_the_column_is_read_on_under_a_mark() -> No
     bands = ScriptedBands(cut[0] + "河", cut[1])
     extra = rescued_address_row_end(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
     assert parse_front(with_bands(lines, extra))["address"] == "黑龙江省哈尔滨市依兰县达连河镇西河社区9巷36号"
+    # What the boxes read already may hold what a mark is read as (木 of 佳木斯): only what the
+    # band adds must be no mark's.
+    cut = ("黑龙江省佳木斯市桦川县东河", "西河村9巷36号")
+    lines = [*front_lines(number=NUMBER, address=cut), line("样本", 480, 245)]
+    bands = ScriptedBands(cut[0] + "乡", cut[1])
+    extra = rescued_address_row_end(IMAGE, lines, parse_front(lines), bands, card_size=(856.0, 540.0))
+    assert parse_front(with_bands(lines, extra))["address"] == "黑龙江省佳木斯市桦川县东河乡西河村9巷36号"
 
 
 def test_an_address_row_read_again_must_run_on_from_what_was_read() -> None:
