@@ -17,6 +17,7 @@ from airflow_provider_faceid.local.engine.card_geometry import PHOTO_BOX
 from airflow_provider_faceid.local.engine.front_fields import (
     ADDRESS_ENDINGS,
     BIRTHDAY,
+    HOUSE_ENDINGS,
     province_start,
 )
 from airflow_provider_faceid.local.engine.layout import CardLayout, rows
@@ -64,7 +65,6 @@ _FULL_ROW_SLACK = 1.0
 # An address ending in a house or room number (号, 室) is most likely finished; one ending in a
 # place (村, 社, 组 ...) often goes on (社 | 区9巷377号), and the column may end up to this many
 # line heights left of where the card view puts it (a portrait set further left).
-_HOUSE_ENDINGS = frozenset("号室")
 _OPEN_ENDING_SLACK = 3.0
 # Without the card's proportions (a frame whose card was not found) a lone address row this many
 # line heights wide, less the slack, is taken to fill the column: rows hold 11-14 characters.
@@ -149,7 +149,7 @@ def rescued_address_end(
     address_rows, number = found
     last = address_rows[-1]
     height = max(v.height for v in last)
-    slack = _FULL_ROW_SLACK if address[-1] in _HOUSE_ENDINGS else _OPEN_ENDING_SLACK
+    slack = _FULL_ROW_SLACK if address[-1] in HOUSE_ENDINGS else _OPEN_ENDING_SLACK
     full = _fills_column(last, height, card_size, slack=slack, above=address_rows[:-1])
     if address[-1] in _FINISHED_ADDRESS and not full:
         return []

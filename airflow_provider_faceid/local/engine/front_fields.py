@@ -36,10 +36,11 @@ ETHNIC_GROUPS = frozenset(
 # How a registered address ends: a house number, a room, a village group. One cut short by a lost
 # line (...柳州市柳江区) or run into a mark (...甘洛森本) does not, and is worth another view.
 ADDRESS_ENDINGS = frozenset("号室组村社队屯户楼栋幢弄院舍庄坊苑0123456789")
+# Of those, a house or a room number's: most addresses end so.
+HOUSE_ENDINGS = frozenset("号室")
 # A last address row this short and this unsure, after rows that already end like an address, is
 # a mark's scrap below it (样本 slanting under the address read as 11 or 件4), not a line of it.
 _SCRAP_CHARS = 2
-_HOUSE_ENDS = ("号", "室")
 _SCRAP_SCORE = 0.75
 # Slack around the portrait box (share of the card) for a photo that sits slightly off.
 _PORTRAIT_MARGIN = 0.03
@@ -438,7 +439,7 @@ def _without_scrap_row(address_rows: list[list[TextLine]]) -> list[list[TextLine
         return address_rows
     last = Reading.of(address_rows[-1])
     before = Reading.of([line for row in address_rows[:-1] for line in row]).text
-    if last.text in _HOUSE_ENDS and before[-1:].isdigit():
+    if last.text in HOUSE_ENDINGS and before[-1:].isdigit():
         return address_rows
     if len(last.text) <= _SCRAP_CHARS and last.mean_score < _SCRAP_SCORE and before[-1:] in ADDRESS_ENDINGS:
         return address_rows[:-1]
