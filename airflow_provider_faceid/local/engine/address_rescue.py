@@ -47,6 +47,11 @@ _LONGEST_END_ROW = 16
 # A last address row ending this many line heights short of the column may go on under a mark:
 # room for one character and the gap before it (河 of 双河 under a mark's foot, 1.9 short).
 _ROW_END_ROOM = 1.5
+# A run-on this long that spells the row above again but for one unsure character is that row
+# read again: shorter runs (3号 against 5号 above) are as likely new print.
+_FUZZY_REPEAT = 4
+# A row whose tallest box is this many times the row above's holds a mark's box with its print.
+_MERGED_ROW = 1.5
 
 # The start of such a row, in line heights: 室 or 12号 and the slack before them.
 _SHORT_END_ROW = 3.5
@@ -209,7 +214,8 @@ def rescued_address_row_end(
         # A row the address goes on below is read on only where a mark was read beside it: rows
         # wrap short of where the card view puts the column's end on most cards.
         if below is None or _marked_after(row, marks, right):
-            extra += _row_run_on(image, read, row, right, rows_above, below)
+            above = address_rows[index - 1] if index else None
+            extra += _row_run_on(image, read, row, right, rows_above, below, above=above)
     return extra
 
 
@@ -250,16 +256,29 @@ def rescued_address_gap(
 
 
 def _row_run_on(
-    image: np.ndarray, read: ReadLine, row: list[TextLine], right: float, rows_above: str, below: str | None
+    image: np.ndarray,
+    read: ReadLine,
+    row: list[TextLine],
+    right: float,
+    rows_above: str,
+    below: str | None,
+    *,
+    above: list[TextLine] | None = None,
 ) -> list[TextLine]:
     """One address row's band out to ``right`` and what it reads after the boxes as read;
-    ``below`` is the next row's text, None for the last row."""
+    ``below`` is the next row's text, None for the last row; ``above`` the row above's boxes."""
     height = max(v.height for v in row)
+    centre = sum(v.center_y for v in row) / len(row)
+    if above is not None and height > _MERGED_ROW * max(v.height for v in above):
+        # A mark's box merged with the row's (树村IMEN: the row's end under SPECIMEN) stands far
+        # taller than the row: a band that tall reads the row above into it. The row lies one
+        # pitch below the row above, as tall as that.
+        height = max(v.height for v in above)
+        centre = sum(v.center_y for v in above) / len(above) + _ADDRESS_PITCH * height
     end = max(v.right for v in row)
     if right - end < _ROW_END_ROOM * height:
         return []
     start = min(row, key=lambda v: v.left)
-    centre = sum(v.center_y for v in row) / len(row)
     read_so_far = _row_text(row)
 
     def run_on(band: TextLine) -> TextLine | None:
@@ -275,13 +294,13 @@ def _row_run_on(
         if value is None:
             return None
         tail = value.text[len(read_so_far) :]
+        run = lb.sub_line(band, len(read_so_far), len(value.text))
         # A band reaching into the row above (rows set tight) reads that row's end again; one
         # reaching into the row below, that row's start.
-        if not tail or tail in rows_above or (below is not None and below.startswith(tail)):
+        if not tail or _read_again(run, rows_above) or (below is not None and below.startswith(tail)):
             return None
         # Placed right after the boxes read: the band's share of a wide band may lie far right,
         # and a wide gap would end the address row before it.
-        run = lb.sub_line(band, len(read_so_far), len(value.text))
         top, bottom, right_edge = run.top, run.bottom, max(run.right, end + height)
         return dataclasses.replace(
             run, box=((end, top), (right_edge, top), (right_edge, bottom), (end, bottom))
@@ -292,6 +311,22 @@ def _row_run_on(
         return band.text != read_so_far
 
     return read_band(image, read, centre, height, start.left - height * 0.3, right, run_on, retry=differs)
+
+
+def _read_again(run: TextLine, text: str) -> bool:
+    """Whether ``run`` spells a stretch of ``text``, exactly or (from ``_FUZZY_REPEAT``
+    characters on) with one character other, read unsure: a band's edge over the row above reads
+    that row's lower halves, where one character passes for another (县 as 会 at 0.62)."""
+    length = len(run.text)
+    if run.text in text:
+        return True
+    if length < _FUZZY_REPEAT:
+        return False
+    for start in range(len(text) - length + 1):
+        differing = [i for i, c in enumerate(text[start : start + length]) if c != run.text[i]]
+        if len(differing) == 1 and run.char_scores[differing[0]] < REPAIRABLE_BELOW:
+            return True
+    return False
 
 
 def _sure_print(band: TextLine, *, new_from: int = 0) -> TextLine | None:

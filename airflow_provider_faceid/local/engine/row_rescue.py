@@ -136,17 +136,36 @@ def rescued_lines(
         found += read_band(
             image, read, row.center_y - pitch, height, column - height * 0.3, right, _name_value
         )
-    elif row is not None and pitch >= MIN_PITCH * height:
-        under = _name_under_mark(lines, fields, row.center_y - pitch)
-        if under is not None:
-            marked, box = under
-            # Up to the marked box's end: further on, more of the mark and the portrait's print
-            # make the band's reading of the name unsure.
-            name_read = str(fields["name"])
-            accept = _name_run_back_or_on(name_read)
-            band = read_band(image, read, row.center_y - pitch, height, left, marked.right, accept)
-            found += [_in_marked_box(box, name_read, name) for name in band]
+    elif (
+        row is not None
+        and pitch >= MIN_PITCH * height
+        and (under := _name_under_mark(lines, fields, row.center_y - pitch))
+    ):
+        marked, box = under
+        # Up to the marked box's end: further on, more of the mark and the portrait's print
+        # make the band's reading of the name unsure.
+        name_read = str(fields["name"])
+        accept = _name_run_back_or_on(name_read)
+        band = read_band(image, read, row.center_y - pitch, height, left, marked.right, accept)
+        found += [_in_marked_box(box, name_read, name) for name in band]
+    elif name is not None and len(str(fields["name"])) < lb.SHORTEST_NAME:
+        # A name is a surname and a given name: one character is a name whose box stopped short
+        # (李 boxed alone, 兰环 passed over on a photocopy). Its row read on from the label.
+        found += _name_read_on(image, read, layout.right_of(name), str(fields["name"]), name, right)
     return found
+
+
+def _name_read_on(
+    image: np.ndarray, read: ReadLine, values: list[TextLine], name_read: str, label: TextLine, right: float
+) -> list[TextLine]:
+    """The name row's band from ``label`` to ``right``, kept when it reads the name read run on by
+    surely read characters (:func:`_name_run_back_or_on`), and placed over the name's box."""
+    box = next((v for v in values if name_read in v.text), None)
+    if box is None:
+        return []
+    accept = _name_run_back_or_on(name_read)
+    band = read_band(image, read, box.center_y, label.height, label.right, right, accept)
+    return [_in_marked_box(box, name_read, name) for name in band]
 
 
 def _in_marked_box(marked: TextLine, name_read: str, name: TextLine) -> TextLine:

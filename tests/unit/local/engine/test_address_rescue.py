@@ -254,6 +254,47 @@ def test_an_address_row_read_again_must_run_on_from_what_was_read() -> None:
     assert bands.boxes == []
 
 
+def test_a_last_row_run_on_that_reads_the_row_above_again_with_one_unsure_character_adds_nothing() -> None:
+    cut = ("四川省达州市开江县龙泉乡新民村", "10组392号")
+    lines = front_lines(number=NUMBER, address=cut)
+    fields = parse_front(lines)
+    # The band's top edge over the row above reads its lower halves: 县 passes for 会 (0.62).
+    again = cut[1] + "开江会龙泉乡新民村"
+    scores = (0.99,) * 9 + (0.7, 0.54, 0.62, 1.0, 0.61, 0.83, 1.0, 0.76, 0.99)
+    bands = Bands(again, scores, ("",) * len(again))
+    assert rescued_address_row_end(IMAGE, lines, fields, bands, card_size=(856.0, 540.0)) == []
+    # Read surely, the differing character is print of its own, and the run-on stands; so does a
+    # short run one unsure character away from the row above (新村 against its 民村).
+    for text, sure in ((cut[1] + "开江会龙泉乡新民村", 0.99), (cut[1] + "新村", 0.5)):
+        bands = Bands(text, (0.99,) * 9 + (sure,) * (len(text) - 9), ("",) * len(text))
+        extra = rescued_address_row_end(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+        assert [box.text for box in extra] == [text[len(cut[1]) :]]
+
+
+def test_a_last_row_boxed_with_a_mark_is_read_on_one_pitch_below_the_row_above() -> None:
+    cut = ("河南省南阳市社旗县高坪乡柏", "树村")  # 六组313号 under SPECIMEN's letters
+    lines = front_lines(number=NUMBER, address=cut)
+    # The detector boxed the row with the mark below it: twice a row's height.
+    merged = line("树村IMEN", 150, 288)
+    (left, top), (right, _), _, _ = merged.box
+    merged = TextLine(
+        text=merged.text,
+        box=((left, top), (right, top), (right, top + 62), (left, top + 62)),
+        char_scores=merged.char_scores,
+        runners_up=merged.runners_up,
+    )
+    lines = [*(box for box in lines if box.text != cut[1]), merged]
+    fields = parse_card(lines)
+    assert fields["address"] == "".join(cut)
+    text = "树村六组313号"
+    bands = Bands(text, (0.99,) * len(text), ("",) * len(text))
+    extra = rescued_address_row_end(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+    # The row above (y 250-280) one address pitch up, as tall as it: not the merged box's middle.
+    (_, band_top), _, _, (_, band_bottom) = bands.boxes[0]
+    assert abs((band_top + band_bottom) / 2 - (265 + 1.1 * 30)) < 1 and band_bottom - band_top == 30
+    assert parse_card(with_bands(lines, extra))["address"] == "河南省南阳市社旗县高坪乡柏树村六组313号"
+
+
 def test_an_address_row_lost_between_two_read_is_read_midway_between_them() -> None:
     rows = ("云南省文山壮族苗族自", "治州富宁县柏树乡新民", "社区2巷17号")
     lines = [*front_lines(number=NUMBER, address=rows[:1]), line(rows[2], 150, 250 + 2 * 38)]

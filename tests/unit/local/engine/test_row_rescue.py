@@ -320,3 +320,23 @@ def test_a_name_whose_end_lies_under_a_mark_boxed_on_its_own_is_read_on_into_the
     bands = ScriptedBands("黄秋鑫")
     assert rescued_lines(IMAGE, apart, parse_card(apart), bands) == []
     assert bands.crops == []
+
+
+def test_a_one_character_name_is_read_on_from_its_label() -> None:
+    printed = without(front_lines(name="李兰环", number=NUMBER, address=ADDRESS), "李兰环")
+    lines = [*printed, line("李", 150, 60)]  # 兰环 passed over by the detector
+    fields = parse_card(lines)
+    assert fields["name"] == "李"
+    bands = Bands("李兰环", (0.99,) * 3, ("",) * 3)
+    extra = rescued_lines(IMAGE, lines, fields, bands)
+    (left, _), *_ = bands.boxes[0]
+    assert left == 60 + 2 * CHAR_WIDTH  # from the label's end
+    assert parse_card(with_bands(lines, extra))["name"] == "李兰环"
+    # Only a run-on by characters read surely: an unsure reading adds nothing.
+    unsure = Bands("李兰环", (0.99, 0.5, 0.99), ("", "", ""))
+    assert rescued_lines(IMAGE, lines, fields, unsure) == []
+    # A two-character name is a whole one: its row is not read again.
+    whole = [*printed, line("李兰", 150, 60)]
+    bands = Bands("李兰环", (0.99,) * 3, ("",) * 3)
+    assert rescued_lines(IMAGE, whole, parse_card(whole), bands) == []
+    assert bands.boxes == []
