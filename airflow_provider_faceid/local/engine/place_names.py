@@ -118,16 +118,40 @@ def _subdivisions_checked(reading: Reading) -> Reading:
     subdivisions is that subdivision: GB/T 2260 knows no 埔桥区 under 宿州市, and a misread
     there is far likelier than an address the table lacks. The level suffix must be read as
     printed (区, 县, or 分局 after a short name), so a street (宿州市萧路) never turns into a county
-    (萧县). This repairs even a sure misread: a stamp's ring can make the recogniser sure of it."""
-    text = reading.text
-    for end, codes in _parents_ending_in(text):
-        # Every edition's: 重庆市 was Sichuan's 510200 before it held 垫江县.
-        subdivisions = frozenset().union(*map(_subdivisions, codes))
-        for start in (end, end + len(_AUTHORITY)) if text.startswith(_AUTHORITY, end) else (end,):
-            word = _one_away(reading, start, subdivisions)
-            if word is not None:
-                return _subdivisions_checked(reading.replaced(start, word))
+    (萧县). This repairs even a sure misread: a stamp's ring can make the recogniser sure of it.
+    A name one parent has as read is never repaired by another: an edition lists 平顶山市新城区
+    under 河南省 itself, and 平顶山市's own 新华区 would otherwise go back and forth for ever."""
+    seen: set[str] = set()
+    while reading.text not in seen:
+        seen.add(reading.text)
+        repaired = _one_subdivision_repaired(reading)
+        if repaired is None:
+            break
+        reading = repaired
     return reading
+
+
+def _one_subdivision_repaired(reading: Reading) -> Reading | None:
+    text = reading.text
+    parents = [
+        # Every edition's: 重庆市 was Sichuan's 510200 before it held 垫江县.
+        (starts, frozenset().union(*map(_subdivisions, codes)))
+        for end, codes in _parents_ending_in(text)
+        for starts in [(end, end + len(_AUTHORITY)) if text.startswith(_AUTHORITY, end) else (end,)]
+    ]
+    confirmed = [
+        (start, start + len(name))
+        for starts, subdivisions in parents
+        for start in starts
+        for name in subdivisions
+        if text.startswith(name, start)
+    ]
+    for starts, subdivisions in parents:
+        for start in starts:
+            word = _one_away(reading, start, subdivisions)
+            if word is not None and not any(a < start + len(word) and start < b for a, b in confirmed):
+                return reading.replaced(start, word)
+    return None
 
 
 def has_districts(name: str) -> bool:

@@ -107,3 +107,12 @@ def test_cities_with_districts_are_told_from_county_level_cities_and_provinces()
     assert has_districts("通化市") and has_districts("北京市")  # a prefecture's, a municipality
     assert not has_districts("敦煌市")  # a county-level city: no districts under it
     assert not has_districts("吉林省") and not has_districts("不存在市")
+
+
+def test_a_subdivision_one_parent_has_as_read_is_not_repaired_by_another() -> None:
+    # An edition lists 平顶山市新城区 under 河南省 itself: one character away from 平顶山市新华区,
+    # which 平顶山市 has as read. Repairing it there and back again never ended.
+    read = reading("河南省平顶山市新华区朝阳巷239号")
+    assert checked(read).text == "河南省平顶山市新华区朝阳巷239号"
+    # A misread the nearer parent has no name for is still repaired among its own.
+    assert checked(reading("安徽省宿州市埔桥区大泽乡")).text == "安徽省宿州市埇桥区大泽乡"
