@@ -25,8 +25,9 @@ _MAX_LEADING_STROKES = 3
 _MAX_READ_STROKES = 2
 _LOST_GONG = re.compile(r"(?<!公)安局")
 _LOST_AN = re.compile(r"公局")
-# 分 lost between a branch's district and 局, after the city's bureau (…公安局观山湖区局).
-_LOST_FEN = re.compile(r"(?<=公安局)([\u4e00-\u9fff]+[区县])局$")
+# 分 lost between a branch's district and 局, after the city's bureau (…公安局观山湖区局), or its
+# short form (…公安局湟中局): no authority prints another 局 after the bureau's.
+_LOST_FEN = re.compile(r"(?<=公安局)([\u4e00-\u9fff]+)局$")
 _DOUBLED_AUTHORITY = re.compile(r"(?:公安局){2,}")
 _DOUBLED_SUFFIX_CHAR = re.compile(r"(公|安|局)\1(?=安局|局|$)")
 # An authority is written in Chinese characters only: a box with a Latin letter or a digit beside it
@@ -249,13 +250,19 @@ def authority_ending(text: str | None) -> str | None:
     # 公 lost in the gap before 安局 (北京市安局昌平分局), or 安 between 公 and 局 (贞丰县公局):
     # 安局 and 公局 end no other authority's word.
     text = _LOST_AN.sub("公安局", _LOST_GONG.sub("公安局", text))
-    # 分 lost the same way after a branch's district (观山湖区局): 区局 ends no authority either.
-    text = _LOST_FEN.sub(r"\1分局", text)
     # The stamp's own 公安局 read after the row's (禹州市公安局公安局): no authority says it twice.
     text = _DOUBLED_AUTHORITY.sub("公安局", text)
+    # 分 lost the same way after a branch's district or its short form (观山湖区局, 湟中局).
+    text = _LOST_FEN.sub(_fen_put_back, text)
     text = text[: _ending_end(text) or len(text)]
     # A suffix alone names no authority: its place was read as label print or not at all.
     return None if text in AUTHORITY_SUFFIXES else text
+
+
+def _fen_put_back(lost: re.Match[str]) -> str:
+    branch = lost.group(1)
+    named = branch.endswith(("区", "县")) or branch in place_names.place_names()
+    return f"{branch}分局" if named else lost.group(0)
 
 
 def _after_label_remnant(text: str) -> list[str]:

@@ -467,21 +467,35 @@ def _without_label_remnant(address: str | None) -> str | None:
 
 def _address_without_label(layout: CardLayout) -> str | None:
     """The 住址 label was not read: the address is what lies in the value column between the
-    birthday row and the number row (label remnants left of the column are cut off)."""
-    birth = next((v for v in layout.values if BIRTHDAY.search(v.text)), None)
+    birthday row and the number row (label remnants left of the column are cut off). With the
+    birthday row lost too (a mark over it), from the first row above the number's that starts
+    with a province, as every address does."""
     floor = _number_row_top(layout)
-    if birth is None or floor is None:
+    if floor is None:
         return None
+    birth = next((v for v in layout.values if BIRTHDAY.search(v.text)), None)
+    first = birth or first_address_row(layout)
+    if first is None:
+        return None
+    ceiling = first.bottom if first is birth else first.top - first.height * 0.3
     # One character of slack: a merged "label+value" box is cut proportionally, ignoring the gap.
-    column_left = _value_column(layout, default=birth.left) - birth.height
+    column_left = _value_column(layout, default=first.left) - first.height
     parts = []
     for value in layout.values:
-        if value.top < birth.bottom or value.bottom > floor + birth.height * 0.3:
+        if value.top < ceiling or value.bottom > floor + first.height * 0.3:
             continue
         clipped = lb.clipped_left(value, column_left)
         if clipped is not None and best_number([clipped]) is None:
             parts.append(clipped)
     return _address_text(parts)
+
+
+def first_address_row(layout: CardLayout) -> TextLine | None:
+    """The topmost value above the number row that starts with a province (behind at most three
+    characters of a garbled label): where an address whose 住址 was not read starts."""
+    floor = _number_row_top(layout)
+    above = sorted((v for v in layout.values if floor is None or v.bottom <= floor), key=lambda v: v.top)
+    return next((v for v in above if province_start(v.text) is not None), None)
 
 
 def _value_column(layout: CardLayout, *, default: float) -> float:

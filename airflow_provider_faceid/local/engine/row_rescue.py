@@ -21,6 +21,7 @@ from airflow_provider_faceid.local.engine.bands import MIN_PITCH, Accept, ReadLi
 from airflow_provider_faceid.local.engine.front_fields import (
     BIRTHDAY,
     ETHNIC_GROUPS,
+    first_address_row,
 )
 from airflow_provider_faceid.local.engine.layout import CardLayout
 from airflow_provider_faceid.local.engine.number_reading import NUMBER_LENGTH, best_number
@@ -329,9 +330,16 @@ def rescued_birthday(
         return []
     layout = CardLayout.of(lines, lb.FRONT_LABELS)
     row = layout.anchor(lb.GENDER) or layout.anchor(lb.RACE)
-    address = layout.anchor(lb.ADDRESS)
+    label = layout.anchor(lb.ADDRESS)
+    # With 住址 lost too, the address's first line is the row that starts with a province.
+    address = label or first_address_row(layout)
     if row is None or address is None:
         return _year_row(image, layout, fields, read)
+    if label is None:
+        # A year box read is the surer place: the province row only bounds the band from below.
+        year_row = _year_row(image, layout, fields, read)
+        if year_row:
+            return year_row
     # The lower of the two: a label the detector boxed together with a mark slanting up from it
     # (性别 女 样本 as one box) is as tall as the whole slant, not a line.
     height = min(row.height, address.height)
@@ -339,7 +347,7 @@ def rescued_birthday(
     if gap < 2 * MIN_PITCH * height:
         return []
     # The date is no wider than the address's first line, which ends before the portrait.
-    values = layout.right_of(address)
+    values = layout.right_of(label) if label is not None else [address]
     right = values[0].right if values else address.right + 12 * height
     left = min(row.left, address.left) - height
     return read_band(image, read, row.center_y + gap / 2, height, left, right, _birthday_value)

@@ -210,6 +210,9 @@ def test_a_suffix_character_read_twice_or_lost_is_read_once_but_a_county_named_g
     # 分 lost between a branch's 区 and 局: the 区 read stays, not swapped for the short form's 分.
     branch = parse_back(back_lines(("贵阳市公安局观山湖区局",), "2010.01.05-长期"))["issued_by"]
     assert branch == "贵阳市公安局观山湖区分局"
+    # Or after its short form (湟中 of 湟中区); a 局 after what names no place is cut as before.
+    assert issued_by("西宁市公安局湟中局") == "西宁市公安局湟中分局"
+    assert issued_by("西宁市公安局印止局") == "西宁市公安局"
 
 
 def test_a_piece_of_the_authority_label_before_the_authority_goes() -> None:

@@ -215,6 +215,24 @@ def test_a_missed_birthday_row_is_read_midway_between_the_gender_row_and_the_add
     assert parse_front([*lines, *extra])["birthday"] == {"year": "1989", "month": "4", "day": "3"}
 
 
+def test_with_the_birthday_and_its_address_label_lost_the_address_starts_where_a_province_does() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "出生", "1989年4月3日", "住址")
+    fields = parse_front(lines)
+    # Every address starts with its province: the rows from there to the number's are the address.
+    assert fields["address"] == "".join(ADDRESS) and fields["birthday"] is None
+    # The birthday's band lies midway between the gender row and that first address row.
+    text = "出生1989年4月3日"
+    bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
+    extra = rescued_birthday(IMAGE, lines, fields, bands)
+    (_, top), _, _, (_, bottom) = bands.boxes[0]
+    assert top < 202.5 < bottom and bottom - top < 125 / 2
+    assert parse_front([*lines, *extra])["birthday"] == {"year": "1989", "month": "4", "day": "3"}
+    # No row starting with a province: no address is guessed.
+    streets = front_lines(number=NUMBER, address=("中关村大街", "27号院"))
+    streets = without(streets, "出生", "1989年4月3日", "住址")
+    assert parse_front(streets)["address"] is None
+
+
 def test_a_gender_label_boxed_with_a_slanting_mark_still_places_the_birthday_row() -> None:
     lines = without(front_lines(number=NUMBER, address=ADDRESS), "出生", "1989年4月3日", "性别", "男")
     # 性别 男 样本 as one box up the mark's slant: three line heights tall (y 110-200).
