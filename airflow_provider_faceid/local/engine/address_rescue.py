@@ -23,7 +23,7 @@ from airflow_provider_faceid.local.engine.front_fields import (
 from airflow_provider_faceid.local.engine.layout import CardLayout, rows
 from airflow_provider_faceid.local.engine.number_reading import best_number
 from airflow_provider_faceid.local.engine.place_names import province_names
-from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
+from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, one_apart
 from airflow_provider_faceid.local.engine.textline import TextLine
 from airflow_provider_faceid.local.engine.watermarks import (
     MARK_LOOKALIKES,
@@ -317,16 +317,11 @@ def _read_again(run: TextLine, text: str) -> bool:
     """Whether ``run`` spells a stretch of ``text``, exactly or (from ``_FUZZY_REPEAT``
     characters on) with one character other, read unsure: a band's edge over the row above reads
     that row's lower halves, where one character passes for another (县 as 会 at 0.62)."""
-    length = len(run.text)
     if run.text in text:
         return True
-    if length < _FUZZY_REPEAT:
+    if len(run.text) < _FUZZY_REPEAT:
         return False
-    for start in range(len(text) - length + 1):
-        differing = [i for i, c in enumerate(text[start : start + length]) if c != run.text[i]]
-        if len(differing) == 1 and run.char_scores[differing[0]] < REPAIRABLE_BELOW:
-            return True
-    return False
+    return any(run.char_scores[at] < REPAIRABLE_BELOW for _, at in one_apart(text, run.text))
 
 
 def _sure_print(band: TextLine, *, new_from: int = 0) -> TextLine | None:

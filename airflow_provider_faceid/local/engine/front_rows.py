@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from airflow_provider_faceid.local.engine import labels as lb
 from airflow_provider_faceid.local.engine.layout import whole_rows
-from airflow_provider_faceid.local.engine.reading import reads_as
+from airflow_provider_faceid.local.engine.reading import one_apart, reads_as
 from airflow_provider_faceid.local.engine.surnames import starts_with_surname
 from airflow_provider_faceid.local.engine.textline import TextLine
 
@@ -86,11 +86,10 @@ def _year_at(box: TextLine, birth_year: str) -> int | None:
     strongly compressed capture). The number only locates the row; the row reads the date."""
     if birth_year in box.text:
         return box.text.index(birth_year)
-    for start in range(len(box.text) - len(birth_year) + 1):
-        differing = [i for i in range(len(birth_year)) if box.text[start + i] != birth_year[i]]
-        if len(differing) == 1 and reads_as(box, start + differing[0], birth_year[differing[0]]):
-            return start
-    return None
+    return next(
+        (start for start, at in one_apart(box.text, birth_year) if reads_as(box, start + at, birth_year[at])),
+        None,
+    )
 
 
 def _surname_kept(box: TextLine, clipped: TextLine | None) -> TextLine | None:

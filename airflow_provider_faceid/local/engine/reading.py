@@ -6,7 +6,7 @@ that lexicon checks and ``*`` masking see the whole value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from airflow_provider_faceid.local.engine.textline import TextLine
@@ -102,6 +102,15 @@ class Reading:
     def starred(self) -> str:
         """The text with every unsure character shown as ``*``."""
         return "".join(c if s >= UNSURE_BELOW else "*" for c, s in zip(self.text, self.scores, strict=True))
+
+
+def one_apart(text: str, word: str) -> Iterator[tuple[int, int]]:
+    """(start, offset) of every stretch of ``text`` that spells ``word`` but for the one
+    character at ``offset``: the caller judges that character (unsure, or its runner-up)."""
+    for start in range(len(text) - len(word) + 1):
+        differing = [i for i, want in enumerate(word) if text[start + i] != want]
+        if len(differing) == 1:
+            yield start, differing[0]
 
 
 def reads_as(line: TextLine, index: int, char: str) -> bool:
