@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+from collections.abc import Sequence
 from importlib import resources
 
 from airflow_provider_faceid.local.engine.reading import CONFIRMED, REPAIRABLE_BELOW, UNSURE_BELOW, Reading
@@ -139,19 +140,26 @@ def _one_subdivision_repaired(reading: Reading) -> Reading | None:
         for end, codes in _parents_ending_in(text)
         for starts in [(end, end + len(_AUTHORITY)) if text.startswith(_AUTHORITY, end) else (end,)]
     ]
-    confirmed = [
-        (start, start + len(name))
+    for starts, subdivisions in parents:
+        for start in starts:
+            word = _one_away(reading, start, subdivisions)
+            if word is not None and not _confirmed_within(text, parents, start, start + len(word)):
+                return reading.replaced(start, word)
+    return None
+
+
+def _confirmed_within(
+    text: str, parents: Sequence[tuple[tuple[int, ...], frozenset[str]]], begin: int, end: int
+) -> bool:
+    """Whether a parent has a subdivision as read that overlaps ``text[begin:end]``. Asked only
+    once a repair was found: most readings need none."""
+    return any(
+        start < end and begin < start + len(name)
         for starts, subdivisions in parents
         for start in starts
         for name in subdivisions
         if text.startswith(name, start)
-    ]
-    for starts, subdivisions in parents:
-        for start in starts:
-            word = _one_away(reading, start, subdivisions)
-            if word is not None and not any(a < start + len(word) and start < b for a, b in confirmed):
-                return reading.replaced(start, word)
-    return None
+    )
 
 
 def has_districts(name: str) -> bool:
