@@ -213,16 +213,20 @@ def rescued_address_row_end(
         below = _row_text(address_rows[index + 1]) if index + 1 < len(address_rows) else None
         # A row the address goes on below is read on only where a mark was read beside it: rows
         # wrap short of where the card view puts the column's end on most cards.
-        if below is None or _marked_after(row, marks, right):
+        marked = _marks_after(row, marks, right)
+        if below is None or marked:
             above = address_rows[index - 1] if index else None
-            extra += _row_run_on(image, read, row, right, rows_above, below, above=above)
+            # Without the card's size, the column is known only as far as the rows read reach:
+            # the row's print under a mark beside the widest row runs on as far as the mark.
+            reach = max([right, *(m.right for m in marked)]) if card_size is None else right
+            extra += _row_run_on(image, read, row, reach, rows_above, below, above=above)
     return extra
 
 
-def _marked_after(row: list[TextLine], marks: list[TextLine], right: float) -> bool:
-    """Whether a mark's box lies on ``row``'s band between its end and ``right``."""
+def _marks_after(row: list[TextLine], marks: list[TextLine], right: float) -> list[TextLine]:
+    """The marks' boxes on ``row``'s band that start before ``right`` and end after the row."""
     top, bottom, end = min(v.top for v in row), max(v.bottom for v in row), max(v.right for v in row)
-    return any(m.top < bottom and m.bottom > top and m.right > end and m.left < right for m in marks)
+    return [m for m in marks if m.top < bottom and m.bottom > top and m.right > end and m.left < right]
 
 
 def rescued_address_gap(

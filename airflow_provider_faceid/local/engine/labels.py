@@ -67,9 +67,11 @@ def _matches_at(line: TextLine, start: int, form: str) -> bool:
 
     At least half the characters must be first choices, so a run of runner-ups cannot turn an
     arbitrary value into a label, unless the label is long and every character matches. In a
-    label of four or more characters, one character the recogniser was unsure of may be
-    anything: small, light label print loses its first stroke often (签 read as 南 at 0.07), and
-    three sure characters of 签发机关 are still that label.
+    label of four or more characters, one character may be anything when the recogniser was
+    unsure of it (small, light label print loses its first stroke often: 签 read as 南 at 0.07),
+    or when it stands inside the label, even read surely (签发截天, 截 at 0.80 for 机): three
+    characters of 签发机关 around it, two of them first choices, are still that label. At the
+    label's ends a sure character may be the value's, the label shortened (有效期2005...).
     """
     if start + len(form) > len(line.text):
         return False
@@ -84,7 +86,10 @@ def _matches_at(line: TextLine, start: int, form: str) -> bool:
         return False
     if not misses:
         return True
-    return long_form and len(misses) == 1 and _unsure(line, start + misses[0])
+    if not long_form or len(misses) != 1:
+        return False
+    inside = 0 < misses[0] < len(form) - 1
+    return inside or _unsure(line, start + misses[0])
 
 
 def _unsure(line: TextLine, index: int) -> bool:

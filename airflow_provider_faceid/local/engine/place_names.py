@@ -35,6 +35,8 @@ _DISTRICT_AUTHORITY = "分局"
 # the few other issuers (forestry, railway, port public security) that exist. The longer ones are
 # words of the lexicon too (公委局, 委 at 0.6 with runner-up 安, is 公安局).
 AUTHORITY_SUFFIXES = ("公安局", "分局", "公安处", "公安厅", "派出所")
+# Names are read at most this long (as checked() does).
+_LONGEST_NAME = 12
 # Grouping rows of the table, not places: 市辖区 (a municipality's districts), 县 (its counties).
 _NOT_A_PARENT = frozenset({"市辖区", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 
@@ -69,7 +71,7 @@ def checked(reading: Reading) -> Reading:
             word = _name_at(reading, start, length, names)
             if word is not None:
                 reading = reading.replaced(start, word)
-    return _subdivisions_checked(_province_checked(_province_completed(reading)))
+    return _subdivisions_checked(_parent_checked(_province_checked(_province_completed(reading))))
 
 
 def _province_checked(reading: Reading) -> Reading:
@@ -105,6 +107,69 @@ def _province_completed(reading: Reading) -> Reading:
         return reading
     first = fits[0][0]
     return Reading(first + reading.text, (CONFIRMED, *reading.scores), ("", *reading.runners_up))
+
+
+def _parent_checked(reading: Reading) -> Reading:
+    """``reading`` with the prefecture (or province) it opens with, after its province if it
+    names one, put right from the subdivision that follows it: a stretch one character away from
+    exactly one parent name (one character lost or misread) that stands right before one of that
+    parent's own subdivisions, three characters or more and read as printed, or before its 公安局
+    and such a branch, is that parent (春市公安局袁州分局: 宜 lost, and only 宜春市 has 袁州区;
+    福建省漳川市南靖县). A stretch that names a place itself stays as read."""
+    text = reading.text
+    begin = next((len(name) for name in province_names() if text.startswith(name)), 0)
+    fits = {
+        (end, parent)
+        for end in range(begin + 2, min(len(text), begin + _longest_parent()) + 1)
+        if text[begin:end] not in place_names()
+        for parent in _parents_followed(text, end)
+        if _one_edit(text[begin:end], parent)
+    }
+    if len(fits) != 1:
+        return reading
+    ((end, name),) = fits
+    return Reading(
+        text[:begin] + name + text[end:],
+        (*reading.scores[:begin], *(CONFIRMED,) * len(name), *reading.scores[end:]),
+        (*reading.runners_up[:begin], *("",) * len(name), *reading.runners_up[end:]),
+    )
+
+
+def _one_edit(stretch: str, name: str) -> bool:
+    """Whether ``stretch`` spells ``name`` but for one character misread or lost."""
+    if len(stretch) == len(name):
+        return sum(a != b for a, b in zip(stretch, name, strict=True)) == 1
+    lost_one = len(stretch) == len(name) - 1
+    return lost_one and any(name[:i] + name[i + 1 :] == stretch for i in range(len(name)))
+
+
+def _parents_followed(text: str, end: int) -> set[str]:
+    """The parents of every subdivision (three characters or more) that ``text`` holds from
+    ``end`` on, or from after a 公安局 there."""
+    rest = end + len(_AUTHORITY) if text.startswith(_AUTHORITY, end) else end
+    children = _parents_by_subdivision()
+    return {
+        parent
+        for length in range(_MIN_REPAIR_LENGTH, min(len(text) - rest, _LONGEST_NAME) + 1)
+        for parent in children.get(text[rest : rest + length], ())
+    }
+
+
+@functools.cache
+def _parents_by_subdivision() -> dict[str, frozenset[str]]:
+    """Each subdivision name of three characters or more and the parent names that hold it."""
+    parents: dict[str, set[str]] = {}
+    for parent, codes in _parent_codes().items():
+        for code in codes:
+            for name in _subdivisions(code):
+                if len(name) >= _MIN_REPAIR_LENGTH:
+                    parents.setdefault(name, set()).add(parent)
+    return {name: frozenset(held) for name, held in parents.items()}
+
+
+@functools.cache
+def _longest_parent() -> int:
+    return max(map(len, _parent_codes()))
 
 
 def _one_unreadable(reading: Reading, name: str) -> bool:

@@ -65,6 +65,22 @@ class Reading:
         )
         return Reading(self.text[:start] + word + self.text[end:], scores, self.runners_up)
 
+    def with_units_after_digits(self, units: frozenset[str]) -> Reading:
+        """With each character after a digit that is none of ``units`` but has one for its
+        runner-up, read under ``REPAIRABLE_BELOW``, taken as that runner-up (12卷91号, 卷 at 0.54,
+        runner-up 巷: what follows a number in an address counts it)."""
+        text = list(self.text)
+        for index in range(1, len(text)):
+            runner = self.runners_up[index]
+            if (
+                text[index - 1].isdigit()
+                and text[index] not in units
+                and runner in units
+                and self.scores[index] < REPAIRABLE_BELOW
+            ):
+                text[index] = runner
+        return Reading("".join(text), self.scores, self.runners_up)
+
     def trimmed(self) -> Reading:
         """Without the separators the recogniser reads between a label and its value ("·", ".",
         "-" at either end); inside a value they stay (阿依·买买提, 3-2号)."""

@@ -112,8 +112,11 @@ def rescued_lines(
             # The 民族 box was read: what is missing is 性别 and its value, left of it.
             found += read_band(image, read, race.center_y, height, left, race.left, _gender_value)
         elif name is not None and birth.center_y - name.center_y >= 2 * MIN_PITCH * height:
+            # The whole row midway between the name and the birthday: its group too, when no
+            # box on it was read (the band holds 民族 and the group after the gender).
             centre = (name.center_y + birth.center_y) / 2
-            found += read_band(image, read, centre, height, left, right, _gender_value)
+            band = read_band(image, read, centre, height, left, right, _holding_gender)
+            found += _row_values(band, fields)
     # A race read as no group (释本: the mark over it read in its place) is no race either.
     group_read = fields.get("race") in ETHNIC_GROUPS
     if not group_read and gender is not None and race is None:
@@ -309,7 +312,12 @@ def _unlabelled_gender_row(
         return []
     height = birth.height
     left = birth.left - _LABEL_WIDTH * height
-    band = read_band(image, read, birth.center_y - pitch, height, left, right)
+    return _row_values(read_band(image, read, birth.center_y - pitch, height, left, right), fields)
+
+
+def _row_values(band: list[TextLine], fields: dict[str, object]) -> list[TextLine]:
+    """The gender and the group of a gender/group row read as one band, each only when
+    ``fields`` lacks it: the gender is the band's last 男 or 女, the group what the band ends with."""
     if not band:
         return []
     found = []
@@ -442,6 +450,11 @@ def _gender_value(band: TextLine) -> TextLine | None:
         if band.text[index] in "男女" or (unsure and runner in ("男", "女")):
             return lb.sub_line(band, index, index + 1)
     return None
+
+
+def _holding_gender(band: TextLine) -> TextLine | None:
+    """The whole band, when a gender can be taken from it."""
+    return band if _gender_value(band) is not None else None
 
 
 def _group_value(band: TextLine) -> TextLine | None:

@@ -238,6 +238,19 @@ def test_a_row_one_character_short_of_the_column_is_read_on_under_a_mark() -> No
     assert parse_front(with_bands(lines, extra))["address"] == "黑龙江省佳木斯市桦川县东河乡西河村9巷36号"
 
 
+def test_without_the_card_size_the_widest_row_is_read_on_as_far_as_the_mark_beside_it() -> None:
+    # A frame view: the column's end is known only from the rows read, and the widest row is
+    # the one whose end (乡南塘) lies under the mark over its last character.
+    cut = ("甘肃省庆阳市正宁县凤凰", "社区3巷378号")
+    lines = [*front_lines(number=NUMBER, address=cut), line("样本", 440, 245)]
+    fields = parse_front(lines)
+    bands = ScriptedBands(cut[0] + "乡南塘", cut[1])
+    extra = rescued_address_row_end(IMAGE, lines, fields, bands)
+    # From just left of the row's start (x 150) to the mark's end.
+    assert bands.crops[0].shape[1] == round(440 + 2 * CHAR_WIDTH) - round(150 - 0.3 * 30)
+    assert parse_front(with_bands(lines, extra))["address"] == "甘肃省庆阳市正宁县凤凰乡南塘社区3巷378号"
+
+
 def test_an_address_row_read_again_must_run_on_from_what_was_read() -> None:
     cut = front_lines(number=NUMBER, address=("北京市海淀区中关村大街", "27号院3号"))
     fields = parse_front(cut)

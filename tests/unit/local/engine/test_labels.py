@@ -49,6 +49,16 @@ def test_a_long_label_matches_when_every_character_is_a_first_or_second_choice()
     )
 
 
+def test_a_long_label_with_one_character_misread_surely_still_matches() -> None:
+    # 签发机关 on a screen re-shoot: 机 read as 截 at 0.80, 关 as 天 with 关 its runner-up.
+    read = line("签发截天荥阳市公安局", 200, 395, scores={2: 0.8, 3: 0.58}, runners={3: "关"})
+    segments = split_labels(read, BACK_LABELS)
+    assert [(s.label, s.text) for s in segments] == [("签发机关", "签发截天"), (None, "荥阳市公安局")]
+    # Two characters neither first nor second choice: no label.
+    read = line("签发截天荥阳市公安局", 200, 395, scores={2: 0.8, 3: 0.58})
+    assert split_labels(read, BACK_LABELS)[0].label is None
+
+
 def test_a_lone_xing_before_a_surname_is_the_name_label_with_its_ming_lost() -> None:
     segments = split_labels(line("姓陈萱娜", 35, 47), FRONT_LABELS)
     assert [(s.label, s.text) for s in segments] == [("姓名", "姓"), (None, "陈萱娜")]

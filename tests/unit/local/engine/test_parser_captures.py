@@ -358,3 +358,15 @@ def test_the_row_order_needs_a_valid_number() -> None:
     invalid = NUMBER[:17] + "0"
     fields = parse_front(without_labels(front_lines(name="王建国", number=invalid, address=ADDRESS)))
     assert fields["name"] is None
+
+
+def test_an_unsure_character_after_a_number_takes_its_runner_up_when_that_is_a_unit() -> None:
+    base = front_lines(number=NUMBER, address=ADDRESS)
+    at = next(i for i, box in enumerate(base) if box.text == ADDRESS[1])
+    unsure = replaced(base, at, line("27卷院3号楼501室", 150, 288, scores={2: 0.54}, runners={2: "巷"}))
+    assert parse_front(unsure)["address"] == ADDRESS[0] + "27巷院3号楼501室"
+    # Read surely, or a runner-up that counts nothing: as read.
+    sure = replaced(base, at, line("27卷院3号楼501室", 150, 288, runners={2: "巷"}))
+    assert parse_front(sure)["address"] == ADDRESS[0] + "27卷院3号楼501室"
+    other = replaced(base, at, line("27卷院3号楼501室", 150, 288, scores={2: 0.54}, runners={2: "券"}))
+    assert parse_front(other)["address"] == ADDRESS[0] + "27卷院3号楼501室"

@@ -88,19 +88,35 @@ def test_the_runner_up_decides_between_subdivisions_one_character_away() -> None
 def test_an_address_starts_with_the_one_province_an_unreadable_character_leaves() -> None:
     assert checked(reading("广西状族自治区贺州市", scores={2: 0.3})).starred() == "广西壮族自治区贺州市"
     assert checked(reading("广末省广州市", scores={1: 0.2})).starred() == "广东省广州市"
-    # Several provinces fit (山西, 江西, 陕西): as read.
-    assert checked(reading("夹西省太原市", scores={0: 0.3})).starred() == "*西省太原市"
-    # A character read surely is what the card prints.
-    assert checked(reading("广西状族自治区贺州市")).starred() == "广西状族自治区贺州市"
+    # Several provinces fit (山西, 江西, 陕西): as read, unless a prefecture of one follows.
+    assert checked(reading("夹西省人民路1号", scores={0: 0.3})).starred() == "*西省人民路1号"
+    assert checked(reading("夹西省太原市", scores={0: 0.3})).starred() == "山西省太原市"
+    # A character read surely is what the card prints, unless a prefecture of it follows.
+    assert checked(reading("广西状族自治区人民路1号")).starred() == "广西状族自治区人民路1号"
+    assert checked(reading("广西状族自治区贺州市")).starred() == "广西壮族自治区贺州市"
 
 
 def test_an_address_whose_first_character_was_lost_starts_with_the_one_province_it_names() -> None:
     # 广 under a mark's 样本, cut out with it: 西壮族自治区 is one province's name but its first.
     assert checked(reading("西壮族自治区柳州市")).starred() == "广西壮族自治区柳州市"
     assert checked(reading("龙江省佳木斯市")).starred() == "黑龙江省佳木斯市"
-    # Two characters with the suffix name several (广东/山东, 吉林...): as read.
-    assert checked(reading("东省广州市")).starred() == "东省广州市"
-    assert checked(reading("林省长春市")).starred() == "林省长春市"
+    # Two characters with the suffix name several (广东/山东, 吉林...): as read, unless what
+    # follows is a subdivision of only one of them.
+    assert checked(reading("东省中山路1号")).starred() == "东省中山路1号"
+    assert checked(reading("林省长春市")).starred() == "吉林省长春市"
+
+
+def test_a_parent_one_character_off_is_put_right_from_the_subdivision_after_it() -> None:
+    # 宜 lost at the row's start (or read surely as 宣): only 宜春市 has 袁州区, 长春市 none.
+    assert checked(reading("春市公安局袁州分局")).text == "宜春市公安局袁州分局"
+    assert checked(reading("宣春市公安局袁州分局")).text == "宜春市公安局袁州分局"
+    assert checked(reading("京市公安局昌平分局")).text == "北京市公安局昌平分局"
+    # After the province: the prefecture of the county that follows.
+    assert checked(reading("福建省漳川市南靖县王庄乡")).text == "福建省漳州市南靖县王庄乡"
+    # A stretch that names a place, or two characters off, or before no subdivision: as read.
+    assert checked(reading("福建省漳州南靖县")).text == "福建省漳州南靖县"
+    assert checked(reading("福建省2川市南靖县")).text == "福建省2川市南靖县"
+    assert checked(reading("春市公安局")).text == "春市公安局"
 
 
 def test_cities_with_districts_are_told_from_county_level_cities_and_provinces() -> None:

@@ -186,6 +186,22 @@ def test_a_gender_row_lost_with_every_label_is_read_one_pitch_above_the_birthday
     assert (found["gender"], found["race"], found["name"]) == ("男", "汉", "张三")
 
 
+def test_a_whole_gender_row_missed_under_a_read_name_gives_its_group_too() -> None:
+    # 姓名 read, nothing of the row below it (a photocopy's pale row): one band midway between
+    # the name and the birthday holds both values.
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "性别", "民族", "男", "汉")
+    fields = parse_front(lines)
+    assert (fields["gender"], fields["race"]) == (None, None)
+    text = "性别男EC民族汉"
+    bands = Bands(text, (0.9,) * len(text), ("",) * len(text))
+    extra = rescued_lines(IMAGE, lines, fields, bands)
+    assert len(bands.boxes) == 1
+    found = parse_front(with_bands(lines, extra))
+    assert (found["gender"], found["race"]) == ("男", "汉")
+    # A band holding no gender is no gender row: nothing is taken from it.
+    assert rescued_lines(IMAGE, lines, fields, Bands("民族汉", (0.9,) * 3, ("",) * 3)) == []
+
+
 def test_a_name_lost_with_every_label_is_read_two_pitches_above_the_birthday() -> None:
     labels = ("姓名", "性别", "民族", "出生", "住址", "公民身份号码")
     lines = without(front_lines(number=NUMBER, address=ADDRESS), *labels, "张三")
