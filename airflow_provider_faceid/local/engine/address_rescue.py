@@ -18,11 +18,10 @@ from airflow_provider_faceid.local.engine.front_fields import (
     ADDRESS_ENDINGS,
     BIRTHDAY,
     HOUSE_ENDINGS,
-    province_start,
 )
 from airflow_provider_faceid.local.engine.layout import CardLayout, rows
 from airflow_provider_faceid.local.engine.number_reading import best_number
-from airflow_provider_faceid.local.engine.place_names import province_names
+from airflow_provider_faceid.local.engine.place_names import province_names, province_start
 from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, one_apart
 from airflow_provider_faceid.local.engine.textline import TextLine
 from airflow_provider_faceid.local.engine.watermarks import (

@@ -254,9 +254,19 @@ def authority_ending(text: str | None) -> str | None:
     text = _DOUBLED_AUTHORITY.sub("公安局", text)
     # 分 lost the same way after a branch's district or its short form (观山湖区局, 湟中局).
     text = _LOST_FEN.sub(_fen_put_back, text)
-    text = text[: _ending_end(text) or len(text)]
+    text = _without_stamp_repeat(text[: _ending_end(text) or len(text)])
     # A suffix alone names no authority: its place was read as label print or not at all.
     return None if text in AUTHORITY_SUFFIXES else text
+
+
+def _without_stamp_repeat(text: str) -> str:
+    """``text`` without what follows an authority ending and spells that authority's own end
+    again (河口瑶族自治县公安局县公安局): the stamp's ring prints the authority's name, and its
+    text read beside the row is no branch (a branch's name is no tail of the bureau's)."""
+    for end in range(1, len(text)):
+        if text[:end].endswith(AUTHORITY_SUFFIXES) and text[:end].endswith(text[end:]):
+            return text[:end]
+    return text
 
 
 def _fen_put_back(lost: re.Match[str]) -> str:

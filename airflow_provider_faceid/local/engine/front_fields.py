@@ -114,16 +114,8 @@ def _fields_of_rows(ordered: FrontRows, number: str) -> dict[str, Any]:
 def _from_province(address: str | None) -> str | None:
     """The address from its province on, behind at most three characters of a lost 住址 label;
     None when it names no province there."""
-    start = province_start(address or "")
+    start = place_names.province_start(address or "")
     return address[start:] if address and start is not None else None
-
-
-def province_start(text: str) -> int | None:
-    """Where ``text`` names a province, behind at most three characters of a half-read label."""
-    for start in range(min(4, len(text))):
-        if text[start:].startswith(place_names.province_names()):
-            return start
-    return None
 
 
 def _group_ending(text: str) -> str | None:
@@ -459,7 +451,7 @@ def _without_label_remnant(address: str | None) -> str | None:
         if stripped != address and stripped.startswith(place_names.province_names()):
             return stripped
         # 址 read as another character (住是广东省...: 住 left of the column, 是 right of it).
-        start = province_start(address)
+        start = place_names.province_start(address)
         if start is not None and 0 < start <= _LABEL_REMNANT_CHARS:
             return address[start:]
     return address
@@ -495,7 +487,7 @@ def first_address_row(layout: CardLayout) -> TextLine | None:
     characters of a garbled label): where an address whose 住址 was not read starts."""
     floor = _number_row_top(layout)
     above = sorted((v for v in layout.values if floor is None or v.bottom <= floor), key=lambda v: v.top)
-    return next((v for v in above if province_start(v.text) is not None), None)
+    return next((v for v in above if place_names.province_start(v.text) is not None), None)
 
 
 def _value_column(layout: CardLayout, *, default: float) -> float:

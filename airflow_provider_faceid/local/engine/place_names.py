@@ -111,13 +111,14 @@ def _province_completed(reading: Reading) -> Reading:
 
 def _parent_checked(reading: Reading) -> Reading:
     """``reading`` with the prefecture (or province) it opens with, after its province if it
-    names one, put right from the subdivision that follows it: a stretch one character away from
-    exactly one parent name (one character lost or misread) that stands right before one of that
-    parent's own subdivisions, three characters or more and read as printed, or before its 公安局
-    and such a branch, is that parent (春市公安局袁州分局: 宜 lost, and only 宜春市 has 袁州区;
-    福建省漳川市南靖县). A stretch that names a place itself stays as read."""
+    names one (behind a half-read label), put right from the subdivision that follows it: a
+    stretch one character away from exactly one parent name (one character lost or misread) that
+    stands right before one of that parent's own subdivisions, three characters or more and read
+    as printed, or before its 公安局 and such a branch, is that parent (春市公安局袁州分局: 宜
+    lost, and only 宜春市 has 袁州区; 福建省漳川市南靖县). A stretch naming a place stays as read."""
     text = reading.text
-    begin = next((len(name) for name in province_names() if text.startswith(name)), 0)
+    at = province_start(text)
+    begin = 0 if at is None else max(at + len(name) for name in province_names() if text.startswith(name, at))
     fits = {
         (end, parent)
         for end in range(begin + 2, min(len(text), begin + _longest_parent()) + 1)
@@ -320,6 +321,14 @@ def _name_at(reading: Reading, start: int, length: int, names: frozenset[str]) -
             candidate = window[:offset] + runner + window[offset + 1 :]
             if candidate in names:
                 return candidate
+    return None
+
+
+def province_start(text: str) -> int | None:
+    """Where ``text`` names a province, behind at most three characters of a half-read label."""
+    for start in range(min(4, len(text))):
+        if text[start:].startswith(province_names()):
+            return start
     return None
 
 

@@ -207,6 +207,11 @@ def test_a_suffix_character_read_twice_or_lost_is_read_once_but_a_county_named_g
     assert parse_back(back_lines(("会泽县公·安局",), "2010.01.05-长期"))["issued_by"] == "会泽县公安局"
     # The stamp's 公安局 read after the row's: said once.
     assert parse_back(back_lines(("禹州市公安局安局",), "2010.01.05-长期"))["issued_by"] == "禹州市公安局"
+    # The stamp's ring text read after the row, spelling the authority's end again: cut.
+    assert issued_by("河口瑶族自治县公安局县公安局") == "河口瑶族自治县公安局"
+    assert issued_by("北京市公安局昌平分局昌平分局") == "北京市公安局昌平分局"
+    # A branch is no repeat: kept.
+    assert issued_by("北京市公安局昌平分局") == "北京市公安局昌平分局"
     # 分 lost between a branch's 区 and 局: the 区 read stays, not swapped for the short form's 分.
     branch = parse_back(back_lines(("贵阳市公安局观山湖区局",), "2010.01.05-长期"))["issued_by"]
     assert branch == "贵阳市公安局观山湖区分局"

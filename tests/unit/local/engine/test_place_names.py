@@ -111,8 +111,9 @@ def test_a_parent_one_character_off_is_put_right_from_the_subdivision_after_it()
     assert checked(reading("春市公安局袁州分局")).text == "宜春市公安局袁州分局"
     assert checked(reading("宣春市公安局袁州分局")).text == "宜春市公安局袁州分局"
     assert checked(reading("京市公安局昌平分局")).text == "北京市公安局昌平分局"
-    # After the province: the prefecture of the county that follows.
+    # After the province: the prefecture of the county that follows (behind a half-read label).
     assert checked(reading("福建省漳川市南靖县王庄乡")).text == "福建省漳州市南靖县王庄乡"
+    assert checked(reading("区星广东省浙江市廉江市清水乡")).text == "区星广东省湛江市廉江市清水乡"
     # A stretch that names a place, or two characters off, or before no subdivision: as read.
     assert checked(reading("福建省漳州南靖县")).text == "福建省漳州南靖县"
     assert checked(reading("福建省2川市南靖县")).text == "福建省2川市南靖县"
