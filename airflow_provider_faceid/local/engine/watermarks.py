@@ -26,11 +26,11 @@ _LATIN_MARK = "SPECIMEN"
 _SHARED_RUN = 3
 _LATIN_RUN = re.compile(r"[A-Za-z]+")
 _PIECES = frozenset(_LATIN_MARK[i : i + _SHARED_RUN] for i in range(len(_LATIN_MARK) - _SHARED_RUN + 1))
-# A mark's edge read onto the end of an address (...1巷111号PE, ...1708室样羊本): an address ends
-# at its 号 or 室, so what follows there and is made only of the mark's letters, or of the
-# characters the recogniser takes 样本 for, is the mark's.
-_ADDRESS_TAIL = re.compile(r"(?<=[号室])(?:[样本羊木术]+|[SPECIMNspecimn]{1,4})$")
-_HALF_MARK_TAIL = re.compile(r"(?<=[号室])[样羊][^\x00-\x7f]$")
+# A mark's edge read onto the end of an address (...1巷111号PE, ...1708室样羊本, ...41号件本: 件
+# for 样, 牛 for its 羊): an address ends at its 号 or 室, so what follows there and is made only
+# of the mark's letters, or of the characters the recogniser takes 样本 for, is the mark's.
+_ADDRESS_TAIL = re.compile(r"(?<=[号室])(?:[样本羊木术件]+|[SPECIMNspecimn]{1,4})$")
+_HALF_MARK_TAIL = re.compile(r"(?<=[号室])[样羊件].$")
 _LAST_AFTER_END = re.compile(r"(?<=[号室]).$")
 # A line that is nothing but a scrap of a mark (PE, 羊本, 羊木, 样), or the whole mark with a stroke
 # across it read between its characters (样棒本): no field is two Latin letters, a lone 样 or 本,

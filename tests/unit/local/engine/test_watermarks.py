@@ -50,6 +50,9 @@ def test_the_edge_of_a_mark_read_after_the_end_of_an_address_goes() -> None:
     # 本 read as another character, unsure: 样 before it says whose it is.
     assert texts([line("村五组56号羊八", 150, 260, scores={7: 0.49})]) == ["村五组56号"]
     assert texts([line("村五组56号羊八", 150, 260)]) == ["村五组56号羊八"]  # read surely: as read
+    # 样 read as 件 (牛 for its 羊), with 本 or with 本 read unsure as another character.
+    assert texts([line("村2组41号件本", 150, 260)]) == ["村2组41号"]
+    assert texts([line("村2组41号件4", 150, 260, scores={7: 0.42})]) == ["村2组41号"]
     # The mark's 本 alone read unsure as another character, the recogniser's runner-up 本.
     assert texts([line("7幢2408室4", 150, 260, scores={7: 0.65}, runners={7: "本"})]) == ["7幢2408室"]
     assert texts([line("7幢2408室4", 150, 260, runners={7: "本"})]) == ["7幢2408室4"]  # sure: as read
