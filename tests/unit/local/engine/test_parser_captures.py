@@ -54,6 +54,17 @@ def test_a_phantom_unsure_digit_in_the_birthday_is_dropped() -> None:
     assert parse_front(lines)["birthday"] == {"year": "1989", "month": "4", "day": "3"}
 
 
+def test_an_unsure_digit_read_in_place_of_the_month_mark_is_that_mark() -> None:
+    number = "520602197912022691"  # born 1979-12-02
+    base = front_lines(number=number, address=ADDRESS)
+    # 月 lost, the recogniser reading a 1 (0.66) in its place: 12月2日.
+    lines = replaced(base, 7, line("1979年1212日", 150, 190, scores={7: 0.66}))
+    assert parse_front(lines)["birthday"] == {"year": "1979", "month": "12", "day": "2"}
+    # Read surely, the digits are no date: nothing is made of them.
+    lines = replaced(base, 7, line("1979年1212日", 150, 190))
+    assert parse_front(lines)["birthday"] is None
+
+
 def test_a_sure_impossible_birthday_is_not_rewritten() -> None:
     lines = replaced(
         front_lines(number="110108198913031238", address=ADDRESS), 7, line("1989年13月3日", 150, 190)
