@@ -60,6 +60,9 @@ def test_an_unsure_digit_read_in_place_of_the_month_mark_is_that_mark() -> None:
     # 月 lost, the recogniser reading a 1 (0.66) in its place: 12月2日.
     lines = replaced(base, 7, line("1979年1212日", 150, 190, scores={7: 0.66}))
     assert parse_front(lines)["birthday"] == {"year": "1979", "month": "12", "day": "2"}
+    # With 日 read as another character whose runner-up it is.
+    lines = replaced(base, 7, line("1979年1282司", 150, 190, scores={7: 0.18, 9: 0.31}, runners={9: "日"}))
+    assert parse_front(lines)["birthday"] == {"year": "1979", "month": "12", "day": "2"}
     # Read surely, the digits are no date: nothing is made of them.
     lines = replaced(base, 7, line("1979年1212日", 150, 190))
     assert parse_front(lines)["birthday"] is None
