@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from airflow_provider_faceid import idnumber
-from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
+from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, UNSURE_BELOW
 from airflow_provider_faceid.local.engine.textline import TextLine
 
 NUMBER_LENGTH = 18
@@ -83,7 +83,10 @@ def _reading(positions: list[int], stream: str, scores: list[float], runners: li
 
 def repaired(reading: NumberReading) -> NumberReading | None:
     """The single valid reading that replaces unsure characters of ``reading`` by the recogniser's
-    own runner-ups (one at a time), or None when there is none or more than one."""
+    own runner-ups (one at a time), or None when there is none or more than one. A reading one
+    character too long is repaired only by leaving out an edge character it could not read."""
+    if len(reading.text) == NUMBER_LENGTH + 1:
+        return _without_phantom_edge(reading)
     if len(reading.text) != NUMBER_LENGTH:
         return None
     fixes: set[str] = set()
@@ -99,6 +102,23 @@ def repaired(reading: NumberReading) -> NumberReading | None:
     if len(fixes) != 1:
         return None
     return NumberReading(text=fixes.pop(), char_scores=reading.char_scores, runners_up=reading.runners_up)
+
+
+def _without_phantom_edge(reading: NumberReading) -> NumberReading | None:
+    """The valid 18 characters left when the one edge character scored unreadable (under
+    ``UNSURE_BELOW``) goes: the label's 码 read as a digit at 0.26 into the number's box
+    (号415252719810720095X). A 19th character printed is read surely and stays, as read."""
+    kept = [
+        (start, start + NUMBER_LENGTH)
+        for start, edge in ((1, 0), (0, NUMBER_LENGTH))
+        if reading.char_scores[edge] < UNSURE_BELOW
+    ]
+    fixes = [
+        NumberReading(reading.text[a:b], reading.char_scores[a:b], reading.runners_up[a:b])
+        for a, b in kept
+        if idnumber.is_valid(reading.text[a:b]) and idnumber.birthday_of(reading.text[a:b]) is not None
+    ]
+    return fixes[0] if len(fixes) == 1 else None
 
 
 def best_number(lines: list[TextLine]) -> NumberReading | None:

@@ -84,6 +84,18 @@ def test_seventeen_and_nineteen_character_numbers_come_back_as_read() -> None:
         assert best is not None and best.text == printed
 
 
+def test_an_unreadable_edge_character_of_a_nineteen_character_run_is_left_out() -> None:
+    # The label's 码 read as 4 at 0.26 into the number's box: the 18 after it are the number.
+    best = best_number([line("公民身份号4" + VALID, 0, 0, scores={5: 0.26})])
+    assert best is not None and best.text == VALID
+    # At the end too (a mark's stroke after the check character).
+    assert repaired(reading(VALID + "1", unsure={18: 0.3})) == reading(VALID)
+    # Read surely, or unsure inside the run, or leaving no valid number: as read.
+    assert repaired(reading("4" + VALID)) is None
+    assert repaired(reading(VALID[:9] + "4" + VALID[9:], unsure={9: 0.2})) is None
+    assert repaired(reading("4" + VALID[:17] + "0", unsure={0: 0.2})) is None
+
+
 def test_a_date_range_is_not_a_number() -> None:
     assert best_number([line("2016.02.29-2036.02.29", 0, 0)]) is None
 
