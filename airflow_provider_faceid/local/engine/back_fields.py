@@ -25,6 +25,7 @@ _MAX_LEADING_STROKES = 3
 _MAX_READ_STROKES = 2
 _LOST_GONG = re.compile(r"(?<!公)安局")
 _LOST_AN = re.compile(r"公局")
+_LOST_JU = re.compile(r"(?<=[县市区旗])公安$")
 # 分 lost between a branch's district and 局, after the city's bureau (…公安局观山湖区局), or its
 # short form (…公安局湟中局): no authority prints another 局 after the bureau's.
 _LOST_FEN = re.compile(r"(?<=公安局)([\u4e00-\u9fff]+)局$")
@@ -250,6 +251,10 @@ def authority_ending(text: str | None) -> str | None:
     # 公 lost in the gap before 安局 (北京市安局昌平分局), or 安 between 公 and 局 (贞丰县公局):
     # 安局 and 公局 end no other authority's word.
     text = _LOST_AN.sub("公安局", _LOST_GONG.sub("公安局", text))
+    # 局 lost at the row's end (under a mark's 样本) after a county's or city's 公安: their bureau
+    # is a 公安局 (公安处 and 公安厅 are no county's).
+    if starts_with_place(text):
+        text = _LOST_JU.sub("公安局", text)
     # The stamp's own 公安局 read after the row's (禹州市公安局公安局): no authority says it twice.
     text = _DOUBLED_AUTHORITY.sub("公安局", text)
     # 分 lost the same way after a branch's district or its short form (观山湖区局, 湟中局).

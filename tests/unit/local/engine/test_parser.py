@@ -203,6 +203,9 @@ def test_a_suffix_character_read_twice_or_lost_is_read_once_but_a_county_named_g
     fields = parse_back(back_lines(("北京市安局昌平分局",), "2010.01.05-长期"))
     assert fields["issued_by"] == "北京市公安局昌平分局"
     assert parse_back(back_lines(("贞丰县公局",), "2010.01.05-长期"))["issued_by"] == "贞丰县公安局"
+    # Or 局 at the row's end (under a mark), after a county's 公安; not after what names no place.
+    assert issued_by("从江县公安") == "从江县公安局"
+    assert issued_by("某某县公安") == "某某县公安"
     # A dot read out of a gap between 公 and 安 (会泽县公·安局): no authority holds one.
     assert parse_back(back_lines(("会泽县公·安局",), "2010.01.05-长期"))["issued_by"] == "会泽县公安局"
     # The stamp's 公安局 read after the row's: said once.
