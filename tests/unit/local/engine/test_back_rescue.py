@@ -19,7 +19,8 @@ def test_a_missed_authority_is_read_right_of_its_label_in_place_of_its_broken_bo
     (left, top), _, _, (_, bottom) = bands.boxes[0]
     # From half a character before the label's end (its estimate may overshoot the value's start).
     assert left == round(200 + 4 * CHAR_WIDTH - 30 / 2) and top < 395 + 15 < bottom < 470
-    assert parse_back(lines)["issued_by"] == "北京市公安"
+    # The boxes give the bureau (its lost 局 put back), not the branch the row goes on to.
+    assert parse_back(lines)["issued_by"] == "北京市公安局"
     # What the band read replaces the box it covers.
     assert parse_card(with_bands(lines, extra))["issued_by"] == text
 
