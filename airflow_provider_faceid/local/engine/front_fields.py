@@ -373,7 +373,8 @@ def _without_unsure_digits(reading: Reading) -> list[str]:
     # Or an unsure digit between 年 and 日 read in place of the month's 月, lost from the row
     # (1979年1212日, the second 1 at 0.66: 12月2日; the small blue 月 of a compressed capture),
     # also where 日 is a runner-up (1974年6813司, 8 at 0.18, 司 with 日 second).
-    for text in {reading.text, marks}:
+    # In a fixed order (a set's would follow the hash seed, and the first real date wins).
+    for text in dict.fromkeys((reading.text, marks)):
         year_end, day_mark = text.find("年"), text.rfind("日")
         if "月" not in text and year_end >= 0:
             texts += [
