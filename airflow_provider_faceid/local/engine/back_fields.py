@@ -236,6 +236,10 @@ def authority_ending(text: str | None) -> str | None:
     if not starts_with_place(text):
         unreadable = len(text) - len(text.lstrip("*"))
         for start in range(1, min(max(_MAX_LEADING_STROKES, unreadable), len(text) - 2) + 1):
+            if text[start:].startswith(AUTHORITY_SUFFIXES):
+                # 公安 of 公安局 is also a county's short form (公安县): what is left would be the
+                # suffix alone, its place cut as strokes (*竹市公安局).
+                break
             if "*" in text[:start] and starts_with_place(text[start:]):
                 text = text[start:]
                 break

@@ -214,7 +214,19 @@ def _scrap(value: TextLine, label: TextLine, row: list[TextLine]) -> bool:
 
 
 def _name_text(lines: list[TextLine]) -> str | None:
-    return surnames.checked_name(Reading.of(lines)).starred() or None
+    return surnames.checked_name(_without_mark_edge(Reading.of(lines))).starred() or None
+
+
+def _without_mark_edge(name: Reading) -> Reading:
+    """The name without a first character that is a mark's edge: read unsure, no surname, and a
+    half of 样本 by the recogniser's own second choice, before a name that starts with a surname
+    (姓名大张刚: 大 at 0.66, runner-up 木, where the mark's 本 crossed the label-to-name gap)."""
+    if len(name.text) < 2 or surnames.starts_with_surname(name.text) or not name.runners_up:
+        return name
+    edge = name.runners_up[0] in MARK_LOOKALIKES and name.scores[0] < REPAIRABLE_BELOW
+    if not edge or not surnames.starts_with_surname(name.text[1:]):
+        return name
+    return Reading(name.text[1:], name.scores[1:], name.runners_up[1:])
 
 
 def _gender(layout: CardLayout, number: str | None) -> str | None:

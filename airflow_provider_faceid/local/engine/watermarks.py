@@ -167,6 +167,13 @@ def _mark_spans(line: TextLine, *, tall: float) -> list[tuple[int, int]]:
         for begin, _ in list(spans)
         if begin >= len(_MARK) and text[begin - 2] in _YANG_LOOKALIKES and text[begin - 1] == _MARK[-1]
     ]
+    # 样 right before the mark's Latin word with its 本 not read (姓名样SPECIMEN: the mark's 本 and
+    # the name under it lost): no field prints 样 before SPECIMEN.
+    spans += [
+        (begin - 1, begin)
+        for begin, _ in list(spans)
+        if begin >= 1 and text[begin - 1] == _MARK[0] and not _covered(spans, begin - 1)
+    ]
     spans += [(i, i + len(_MARK)) for i in range(len(text) - 1) if _spells_mark(line, i)]
     spans += [(match.start(), match.end()) for match in _MARK_S_MISREAD.finditer(text)]
     tail = _ADDRESS_TAIL.search(text) or _unsure_address_tail(line)

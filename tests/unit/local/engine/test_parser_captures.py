@@ -384,3 +384,30 @@ def test_an_unsure_character_after_a_number_takes_its_runner_up_when_that_is_a_u
     assert parse_front(sure)["address"] == ADDRESS[0] + "27卷院3号楼501室"
     other = replaced(base, at, line("27卷院3号楼501室", 150, 288, scores={2: 0.54}, runners={2: "券"}))
     assert parse_front(other)["address"] == ADDRESS[0] + "27卷院3号楼501室"
+
+
+def test_unreadable_place_characters_before_the_bureau_stay_starred_not_dropped() -> None:
+    # 公安 of 公安局 is also a county's short form (公安县): the stroke rule must not cut the
+    # place down to the bare suffix and lose the field.
+    remnant = [line("有效期限", 200, 470), line("2010.01.05-长期", 334, 470)]
+    unsure = line("瑞竹市公安局", 334, 395, scores={0: 0.35}, runners={0: "邓"})
+    assert parse_back([unsure, *remnant])["issued_by"] == "*竹市公安局"
+
+
+def test_an_unsure_mark_edge_before_a_surname_is_no_part_of_the_name() -> None:
+    # The mark's 本 across the gap after 姓名, read as 大 at 0.66 with runner-up 木 (a half of 本).
+    edge = line("大张刚", 150, 60, scores={0: 0.66}, runners={0: "木"})
+    assert parse_front(replaced(front_lines(number=NUMBER, address=ADDRESS), 1, edge))["name"] == "张刚"
+    # A sure first character stays, as does one whose runner-up is no part of a mark.
+    sure = line("大张刚", 150, 60, runners={0: "木"})
+    assert parse_front(replaced(front_lines(number=NUMBER, address=ADDRESS), 1, sure))["name"] == "大张刚"
+    other = line("大张刚", 150, 60, scores={0: 0.66}, runners={0: "太"})
+    assert parse_front(replaced(front_lines(number=NUMBER, address=ADDRESS), 1, other))["name"] == "大张刚"
+
+
+def test_common_surnames_missing_from_the_list_before_are_surnames() -> None:
+    # 赖 and 洪 are among the hundred commonest: an unsure one is not swapped for a runner-up.
+    for surname in "赖洪阎傅萧":
+        name = line(surname + "明", 150, 60, scores={0: 0.6}, runners={0: "王"})
+        lines = replaced(front_lines(number=NUMBER, address=ADDRESS), 1, name)
+        assert parse_front(lines)["name"] == surname + "明"

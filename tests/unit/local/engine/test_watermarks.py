@@ -28,6 +28,8 @@ def test_pieces_of_specimen_go_and_the_value_on_either_side_stays() -> None:
     assert texts([line("路SPECIMEN22号", 150, 260)]) == ["路", "22号"]
     assert texts([line("大坝村七组3SP53号", 150, 260)]) == ["大坝村七组3", "53号"]
     assert texts([line("SPECIMEN", 500, 300), line("样本", 500, 340)]) == []
+    # 样 right before SPECIMEN, its 本 not read: the mark's, not the name's (姓名样SPECIMEN).
+    assert texts([line("张刚样SPECIMEN", 150, 60)]) == ["张刚"]
     # 本 with a stroke of the print it crosses read into it (样苯): still the mark.
     assert texts([line("样苯一组212号", 120, 300)]) == ["一组212号"]
     # Or read as 体, its commonest look-alike (样体, 体 at 0.75 with runner-up 林: no name's 林).
