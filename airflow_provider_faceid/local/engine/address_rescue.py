@@ -318,13 +318,17 @@ def _row_run_on(
 
 def _read_again(run: TextLine, text: str) -> bool:
     """Whether ``run`` spells a stretch of ``text``, exactly or (from ``_FUZZY_REPEAT``
-    characters on) with one character other, read unsure: a band's edge over the row above reads
-    that row's lower halves, where one character passes for another (县 as 会 at 0.62)."""
+    characters on) with one character other, read unsure or with the row above's character for
+    its runner-up: a band's edge over the row above reads that row's lower halves, where one
+    character passes for another (县 as 会 at 0.62; 梨 as 架 at 0.75, runner-up 梨)."""
     if run.text in text:
         return True
     if len(run.text) < _FUZZY_REPEAT:
         return False
-    return any(run.char_scores[at] < REPAIRABLE_BELOW for _, at in one_apart(text, run.text))
+    return any(
+        run.char_scores[at] < REPAIRABLE_BELOW or "".join(run.runners_up[at : at + 1]) == text[start + at]
+        for start, at in one_apart(text, run.text)
+    )
 
 
 def _sure_print(band: TextLine, *, new_from: int = 0) -> TextLine | None:

@@ -51,6 +51,13 @@ _PERIOD = re.compile(rf"{_DATE}-*(?:{_DATE}(?!\d)|{_LONG_TERM})")
 _ANSWER_PERIOD = re.compile(r"^(\d{4})\.(\d{2})\.(\d{2})-(?:(\d{4})\.(\d{2})\.(\d{2})|长期)$")
 # Years a card is valid for (GA 450: under 16, 16-25 and 26-45 years old; older, 长期).
 _TERMS = frozenset({5, 10, 20})
+# The first resident identity cards were issued in 1984: no period starts earlier (0101.02.27 is
+# a real date to Python, the dot after 2010 read as a digit and the match moved one on).
+_FIRST_ISSUE_YEAR = 1984
+# A date of ten characters with one dot in place and a digit in the other dot's place
+# (2010102.27): the card prints YYYY.MM.DD, and one misread character is likelier than a lost dot
+# and an extra digit together.
+_DATE_WITH_ONE_DOT = re.compile(r"(?<!\d)\d{4}[\d.]\d{2}[\d.]\d{2}(?!\d)")
 
 
 def parse_back(lines: list[TextLine]) -> dict[str, Any]:
@@ -168,9 +175,19 @@ def _valid_date(layout: CardLayout) -> str | None:
     readings += [Reading.of([v]) for v in layout.values]
     for reading in readings:
         period = _period_in(reading.text)
+        if period is not None and legal_period(period):
+            return period
+        dotted = _period_in(_DATE_WITH_ONE_DOT.sub(_dots_in_place, _date_text(reading.text)))
+        if dotted is not None and legal_period(dotted):
+            return dotted
         if period is not None:
-            return period if legal_period(period) else _repaired_period(reading) or period
+            return _repaired_period(reading) or period
     return None
+
+
+def _dots_in_place(date: re.Match[str]) -> str:
+    text = date.group()
+    return text if text.count(".") != 1 else f"{text[:4]}.{text[5:7]}.{text[8:]}"
 
 
 def _period_in(text: str) -> str | None:
@@ -206,7 +223,7 @@ def legal_period(text: str) -> bool:
         end = dt.date(int(match[4]), int(match[5]), int(match[6])) if match[4] else None
     except ValueError:
         return False
-    return end is None or _legal_term(start, end)
+    return start.year >= _FIRST_ISSUE_YEAR and (end is None or _legal_term(start, end))
 
 
 def _legal_term(start: dt.date, end: dt.date) -> bool:

@@ -69,9 +69,23 @@ def checked(reading: Reading) -> Reading:
     for length in _lengths():
         for start in range(len(reading.text) - length + 1):
             word = _name_at(reading, start, length, names)
-            if word is not None:
+            if word is not None and not _unreadable_in_short(reading, start, length):
                 reading = reading.replaced(start, word)
     return _subdivisions_checked(_parent_checked(_province_checked(_province_completed(reading))))
+
+
+def _unreadable_in_short(reading: Reading, start: int, length: int) -> bool:
+    """Whether a name too short to repair holds a character the recogniser could not read and
+    does not stand right after a parent that has it (宜宾市珙县, 珙 at 0.43, is confirmed): alone, a
+    two-character name vouches for little (滨县 from 泗洪县 under a mark, 滨 at 0.44; hundreds of
+    them end in 县), and the character stays unreadable."""
+    if length >= _MIN_REPAIR_LENGTH or min(reading.scores[start : start + length]) >= UNSURE_BELOW:
+        return False
+    word = reading.text[start : start + length]
+    return not any(
+        end == start and any(word in _subdivisions(code) for code in codes)
+        for end, codes in _parents_ending_in(reading.text)
+    )
 
 
 def _province_checked(reading: Reading) -> Reading:

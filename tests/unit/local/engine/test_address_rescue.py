@@ -276,6 +276,11 @@ def test_a_last_row_run_on_that_reads_the_row_above_again_with_one_unsure_charac
     scores = (0.99,) * 9 + (0.7, 0.54, 0.62, 1.0, 0.61, 0.83, 1.0, 0.76, 0.99)
     bands = Bands(again, scores, ("",) * len(again))
     assert rescued_address_row_end(IMAGE, lines, fields, bands, card_size=(856.0, 540.0)) == []
+    # Nor when the differing character, read fairly surely, has the row above's for its runner-up
+    # (梨 as 架 at 0.75, runner-up 梨).
+    runners = ("",) * 9 + ("县",) + ("",) * 6
+    bands = Bands(again, (0.99,) * 9 + (0.754,) + (0.99,) * 6, runners)
+    assert rescued_address_row_end(IMAGE, lines, fields, bands, card_size=(856.0, 540.0)) == []
     # Read surely, the differing character is print of its own, and the run-on stands; so does a
     # short run one unsure character away from the row above (新村 against its 民村).
     for text, sure in ((cut[1] + "开江会龙泉乡新民村", 0.99), (cut[1] + "新村", 0.5)):

@@ -411,3 +411,12 @@ def test_common_surnames_missing_from_the_list_before_are_surnames() -> None:
         name = line(surname + "明", 150, 60, scores={0: 0.6}, runners={0: "王"})
         lines = replaced(front_lines(number=NUMBER, address=ADDRESS), 1, name)
         assert parse_front(lines)["name"] == surname + "明"
+
+
+def test_a_dot_of_the_validity_read_as_a_digit_is_that_dot() -> None:
+    # The dot after 2010 read as 1: the match moved one on made 0101.02.27, a real date to Python
+    # but before the first card was issued.
+    misread = line("有效期限2010102.27-长期", 139, 470, scores={5: 0.80}, runners={5: "7"})
+    assert parse_back([line("重庆市公安局", 334, 395), misread])["valid_date"] == "2010.02.27-长期"
+    misread = line("有效期限2010.02127-2020.02.27", 139, 470)
+    assert parse_back([line("重庆市公安局", 334, 395), misread])["valid_date"] == "2010.02.27-2020.02.27"

@@ -25,6 +25,11 @@ def test_an_unsure_character_inside_a_place_name_is_confirmed() -> None:
     read = reading("四川省宜宾市珙县滨江路", scores={6: 0.43})
     assert checked(read).starred() == "四川省宜宾市珙县滨江路"
     assert read.starred() == "四川省宜宾市*县滨江路"
+    # Without its parent before it, a two-character name confirms no unreadable character: 滨
+    # at 0.44 where a mark covers 泗洪 stays unreadable (hundreds of names end in 县).
+    alone = reading("滨县公安局", scores={0: 0.44})
+    assert checked(alone).starred() == "*县公安局"
+    assert checked(reading("滨县公安局", scores={0: 0.6})).starred() == "滨县公安局"
 
 
 def test_runner_up_completing_a_long_name_repairs_it() -> None:
