@@ -438,12 +438,29 @@ def _address_end_value(band: TextLine, *, longest: int = _LONGEST_END_ROW) -> Te
         return None
     # The mark's edge after the address's 号 (...60号本) is no more of it than a symbol is.
     end = len(without_mark_tail(band.text[: len(band.text) - printed.start()]))
+    end = _before_unsure_tail(band, end)
     text = band.text[:end].strip()
     if not text or len(text) > longest or any(c.isascii() and c.isalpha() for c in text):
         return None
     if text[-1] not in _FINISHED_ADDRESS:
         return None
     return band if end == len(band.text) else lb.sub_line(band, 0, end)
+
+
+def _before_unsure_tail(band: TextLine, end: int) -> int:
+    """Where the band's address ends when it does not end finished at ``end``: after the first
+    号 or 室 behind which the band reads at least twice as many unsure characters as sure ones
+    (...5门1802号区个日街门号沈1: the print beyond the column read as noise), else ``end``."""
+    if band.text[:end].rstrip()[-1:] in _FINISHED_ADDRESS:
+        return end
+    for index in range(end - 1):
+        if band.text[index] not in _FINISHED_ADDRESS:
+            continue
+        tail = band.char_scores[index + 1 : end]
+        unsure = sum(score < REPAIRABLE_BELOW for score in tail)
+        if unsure >= 2 * (len(tail) - unsure):
+            return index + 1
+    return end
 
 
 def _room_digits_or_end(band: TextLine) -> TextLine | None:

@@ -51,6 +51,9 @@ _PERIOD = re.compile(rf"{_DATE}-*(?:{_DATE}(?!\d)|{_LONG_TERM})")
 _ANSWER_PERIOD = re.compile(r"^(\d{4})\.(\d{2})\.(\d{2})-(?:(\d{4})\.(\d{2})\.(\d{2})|长期)$")
 # Years a card is valid for (GA 450: under 16, 16-25 and 26-45 years old; older, 长期).
 _TERMS = frozenset({5, 10, 20})
+# A dash right after the end date's year, behind the period's own dash (2006.10.28-2011-1028):
+# the period has one dash, so this one is the year's dot misread.
+_DASH_AFTER_END_YEAR = re.compile(r"(?<=\d-\d{4})-(?=\d)")
 # The first resident identity cards were issued in 1984: no period starts earlier (0101.02.27 is
 # a real date to Python, the dot after 2010 read as a digit and the match moved one on).
 _FIRST_ISSUE_YEAR = 1984
@@ -155,7 +158,7 @@ def _validity_row(layout: CardLayout) -> tuple[float, float, float] | None:
 
 
 def _date_text(text: str) -> str:
-    return digits_for_letters(normalize_dashes(text))
+    return _DASH_AFTER_END_YEAR.sub(".", digits_for_letters(normalize_dashes(text)))
 
 
 def holds_date_range(text: str) -> bool:

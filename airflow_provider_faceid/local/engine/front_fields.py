@@ -175,7 +175,7 @@ def _starred_number(number: NumberReading) -> str:
 def _name(layout: CardLayout) -> str | None:
     anchor = layout.anchor(lb.NAME)
     if anchor is not None:
-        values = layout.right_of(anchor)
+        values = [v for v in layout.right_of(anchor) if not _nearer_another_row(v, anchor, layout)]
         return _name_text(
             [v for v in values if not _NOT_NAME.search(v.text) and _sure(v) and not _scrap(v, anchor, values)]
         )
@@ -194,6 +194,15 @@ def _name(layout: CardLayout) -> str | None:
     nearest = max(above, key=lambda v: v.bottom)
     row = [v for v in above if v.vertical_overlap(nearest) >= SAME_ROW and not _NOT_NAME.search(v.text)]
     return _name_text(sorted(row, key=lambda v: v.left))
+
+
+def _nearer_another_row(value: TextLine, anchor: TextLine, layout: CardLayout) -> bool:
+    """Whether ``value`` lies nearer the row of the gender or birth label than ``anchor``'s: a
+    box a mark made tall (性别男 over two rows' height) overlaps the name's row too, and its 男
+    would join the name (熊语男)."""
+    others = [layout.anchor(label) for label in (lb.GENDER, lb.RACE, lb.BIRTH)]
+    distance = abs(value.center_y - anchor.center_y)
+    return any(other is not None and abs(value.center_y - other.center_y) < distance for other in others)
 
 
 def _sure(value: TextLine) -> bool:

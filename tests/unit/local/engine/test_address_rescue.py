@@ -196,6 +196,22 @@ def test_an_address_row_cut_short_under_a_mark_is_read_again_to_the_column_end()
     assert parse_front(with_bands(lines, extra))["address"] == "".join(ADDRESS)
 
 
+def test_a_last_row_run_on_ends_at_its_room_before_a_tail_read_as_noise() -> None:
+    cut = ("北京市海淀区中关村大街", "27号院3号")
+    lines = front_lines(number=NUMBER, address=cut)
+    fields = parse_front(lines)
+    # Beyond the room the band reads the print past the column as unsure noise (号 among it).
+    text = "27号院3号楼501室区个日街门号沈1"
+    scores = (0.99,) * 12 + (0.71, 0.34, 0.10, 0.67, 0.18, 0.87, 0.24, 0.29)
+    bands = Bands(text, scores, ("",) * len(text))
+    extra = rescued_address_row_end(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+    assert parse_front(with_bands(lines, extra))["address"] == "".join(ADDRESS)
+    # A tail read as surely as unsure is print, and the row's end is not known.
+    scores = (0.99,) * 12 + (0.71, 0.94, 0.90, 0.67, 0.98, 0.87, 0.24, 0.29)
+    bands = Bands(text, scores, ("",) * len(text))
+    assert rescued_address_row_end(IMAGE, lines, fields, bands, card_size=(856.0, 540.0)) == []
+
+
 def test_an_address_row_the_address_goes_on_below_is_read_on_under_a_mark() -> None:
     cut = ("云南省临沧市沧源佤族自治", "镇火塘村13组49号")  # 县三合 under the mark
     unmarked = front_lines(number=NUMBER, address=cut)

@@ -420,3 +420,24 @@ def test_a_dot_of_the_validity_read_as_a_digit_is_that_dot() -> None:
     assert parse_back([line("重庆市公安局", 334, 395), misread])["valid_date"] == "2010.02.27-长期"
     misread = line("有效期限2010.02127-2020.02.27", 139, 470)
     assert parse_back([line("重庆市公安局", 334, 395), misread])["valid_date"] == "2010.02.27-2020.02.27"
+
+
+def test_a_gender_in_a_box_a_mark_made_tall_stays_off_the_name() -> None:
+    # 性别男 boxed with a mark over two rows' height: its 男 overlaps the name's row as well.
+    base = front_lines(number=NUMBER, address=ADDRESS)
+    tall = TextLine(
+        text="性别男",
+        box=((60, 74), (141, 74), (141, 165), (60, 165)),
+        char_scores=(0.99,) * 3,
+        runners_up=("",) * 3,
+    )
+    lines = [box for i, box in enumerate(base) if i not in (2, 3)] + [tall]
+    fields = parse_front(lines)
+    assert (fields["name"], fields["gender"]) == ("张三", "男")
+
+
+def test_a_dash_after_the_end_dates_year_is_its_dot() -> None:
+    # The period has one dash: a second one after the end date's year is its dot misread, and
+    # the mark's letters after the date end it.
+    misread = line("有效期限2006.10.28-2011-1028EN", 139, 470, scores={19: 0.47}, runners={19: "."})
+    assert parse_back([line("淳安县公安局", 334, 395), misread])["valid_date"] == "2006.10.28-2011.10.28"
