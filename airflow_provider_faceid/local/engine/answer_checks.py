@@ -21,6 +21,9 @@ from airflow_provider_faceid.local.engine.place_names import province_names
 
 _NAME = re.compile(r"^[\u3400-\u9fff·]{1,15}$")
 _MIN_ADDRESS = 6
+# A branch after its city's bureau is named by two characters at least (柳江分局): one alone
+# (公安局江分局) is a name that lost a character.
+_ONE_CHARACTER_BRANCH = re.compile(r"公安局[\u4e00-\u9fff]分局$")
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,9 @@ def _front_checks(fields: dict[str, Any]) -> dict[str, bool]:
 def _back_checks(fields: dict[str, Any]) -> dict[str, bool]:
     issued_by = fields.get("issued_by") or ""
     return {
-        "issued_by": issued_by.endswith(AUTHORITY_SUFFIXES) and "*" not in issued_by,
+        "issued_by": issued_by.endswith(AUTHORITY_SUFFIXES)
+        and "*" not in issued_by
+        and not _ONE_CHARACTER_BRANCH.search(issued_by),
         "valid_date": legal_period(fields.get("valid_date") or ""),
     }
 

@@ -26,6 +26,7 @@ _MAX_READ_STROKES = 2
 _LOST_GONG = re.compile(r"(?<!公)安局")
 _LOST_AN = re.compile(r"公局")
 _LOST_JU = re.compile(r"(?<=[县市区旗])公安$")
+_LOST_LEVEL = re.compile(r"^([\u4e00-\u9fff]{2,8}?)(\*?)(?=公安局)")
 # 分 lost between a branch's district and 局, after the city's bureau (…公安局观山湖区局), or its
 # short form (…公安局湟中局): no authority prints another 局 after the bureau's.
 _LOST_FEN = re.compile(r"(?<=公安局)([\u4e00-\u9fff]+)局$")
@@ -269,6 +270,12 @@ def authority_ending(text: str | None) -> str | None:
             if start <= _MAX_READ_STROKES and starts_with_place(text[start:], shortest=3):
                 text = text[start:]
                 break
+        # Three read, behind what was unreadable, the rest of a garbled 签发机关 (*蒙就吴罗平县公安局:
+        # 签 at 0.23), only before what is a whole authority: a place of three characters or more
+        # and its bureau.
+        garbled = len(text) - len(text.lstrip("*")) + _MAX_LEADING_STROKES
+        if not starts_with_place(text) and garbled <= len(lb.ISSUER) and _county_bureau(text[garbled:]):
+            text = text[garbled:]
     # A character read twice where two boxes of one line overlap (公公安局): no authority's name
     # doubles one of its suffix's characters.
     text = _DOUBLED_SUFFIX_CHAR.sub(r"\1", text)
@@ -279,6 +286,12 @@ def authority_ending(text: str | None) -> str | None:
     # is a 公安局 (公安处 and 公安厅 are no county's).
     if starts_with_place(text):
         text = _LOST_JU.sub("公安局", text)
+    # A county's level suffix lost or unreadable before its bureau (贡觉公安局, 贡觉*公安局): a bureau
+    # names its county whole; short forms name only a city's branches (宝坻分局).
+    lost = _LOST_LEVEL.match(text)
+    whole = place_names.with_level_suffix(lost[1]) if lost else None
+    if lost and whole:
+        text = whole + text[lost.end(1) + len(lost[2]) :]
     # The stamp's own 公安局 read after the row's (禹州市公安局公安局): no authority says it twice.
     text = _DOUBLED_AUTHORITY.sub("公安局", text)
     # 分 lost the same way after a branch's district or its short form (观山湖区局, 湟中局).
@@ -286,6 +299,15 @@ def authority_ending(text: str | None) -> str | None:
     text = _without_stamp_repeat(text[: _ending_end(text) or len(text)])
     # A suffix alone names no authority: its place was read as label print or not at all.
     return None if text in AUTHORITY_SUFFIXES else text
+
+
+def _county_bureau(text: str) -> bool:
+    """Whether ``text`` starts with a place name of three characters or more and its bureau."""
+    names = place_names.place_names()
+    return any(
+        text[:length] in names and text[length:].startswith(AUTHORITY_SUFFIXES)
+        for length in range(3, min(len(text), 12) + 1)
+    )
 
 
 def _without_stamp_repeat(text: str) -> str:

@@ -130,6 +130,11 @@ def _box_start(line: TextLine) -> int:
     start = 0
     while start < len(line.text) and line.text[start].isascii() and _unsure(line, start):
         start += 1
+    # 姓 of 姓名 read as another character, unreadable (禁名林凯, 禁 at 0.17): 名 starts no name,
+    # so the box starts with the label's 名.
+    misread = start < len(line.text) - 1 and line.text[start] != NAME[0] and _unsure(line, start)
+    if misread and line.text[start + 1] == NAME[1]:
+        start += 1
     return start
 
 

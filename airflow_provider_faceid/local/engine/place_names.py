@@ -26,6 +26,8 @@ from airflow_provider_faceid.local.engine.reading import CONFIRMED, REPAIRABLE_B
 # confirm, they never repair.
 _MIN_REPAIR_LENGTH = 3
 _LEVEL_SUFFIXES = frozenset("省市区县旗")
+# The suffixes of the places a 公安局 of their own serves under their whole name (贡觉县公安局).
+_COUNTY_LEVEL = frozenset("市区县旗")
 # A province's name less its first character names it alone from this many characters on.
 _SHORTEST_PROVINCE_TAIL = 3
 # What follows a city in its authority's name (宿州市公安局埇桥分局), and ends a district's short form.
@@ -48,6 +50,23 @@ def place_names() -> frozenset[str]:
     names = {name for _, name in _table()}
     short = {name[:-1] for name in names if name[-1:] in _LEVEL_SUFFIXES}
     return frozenset(name for name in names | short if len(name) >= 2)
+
+
+def with_level_suffix(short: str) -> str | None:
+    """The one name of the table that is ``short`` and a county's or city's level suffix (贡觉 ->
+    贡觉县), when ``short`` is no name of its own; else None."""
+    whole = _whole_names_by_short().get(short, ())
+    return whole[0] if len(whole) == 1 else None
+
+
+@functools.cache
+def _whole_names_by_short() -> dict[str, tuple[str, ...]]:
+    names = {name for _, name in _table()}
+    found: dict[str, set[str]] = {}
+    for name in names:
+        if name[-1:] in _COUNTY_LEVEL and len(name) > 2 and name[:-1] not in names:
+            found.setdefault(name[:-1], set()).add(name)
+    return {short: tuple(sorted(whole)) for short, whole in found.items()}
 
 
 @functools.cache
@@ -82,6 +101,9 @@ def _unreadable_in_short(reading: Reading, start: int, length: int) -> bool:
     if length >= _MIN_REPAIR_LENGTH or min(reading.scores[start : start + length]) >= UNSURE_BELOW:
         return False
     word = reading.text[start : start + length]
+    if word in AUTHORITY_SUFFIXES:
+        # 分局 after a city's 公安局 and a district is the card's structure, not a name.
+        return False
     return not any(
         end == start and any(word in _subdivisions(code) for code in codes)
         for end, codes in _parents_ending_in(reading.text)

@@ -57,3 +57,15 @@ def test_back_needs_an_authority_ending_and_a_real_period() -> None:
         assert check_answer({**good, "valid_date": period}).passed == 1, period
     for period in ("2013.06.15-2018.06.15", "2013.06.15-2023.06.15", "2016.02.29-2021.02.28"):
         assert check_answer({**good, "valid_date": period}).complete, period
+
+
+def test_a_branch_named_by_one_character_fails_its_check() -> None:
+    # 柳江分局 with its 柳 lost: no branch is named by one character.
+    lost = check_answer(
+        {"side": "back", "issued_by": "柳州市公安局江分局", "valid_date": "2013.02.05-2033.02.05"}
+    )
+    assert lost.failing == ("issued_by",)
+    whole = check_answer(
+        {"side": "back", "issued_by": "柳州市公安局柳江分局", "valid_date": "2013.02.05-2033.02.05"}
+    )
+    assert whole.complete

@@ -73,3 +73,8 @@ def test_a_label_starts_after_what_the_box_read_unsure_out_of_its_edge() -> None
     assert [(s.label, s.text) for s in segments] == [(None, "1"), ("姓名", "名"), (None, "樊怡")]
     # A sure digit before it is a value's: the two-character label counts only at a box's start.
     assert [s.label for s in split_labels(line("1名樊怡", 35, 47), FRONT_LABELS)] == [None]
+    # 姓 read as another character, unreadable (禁 at 0.17): 名 starts no name.
+    segments = split_labels(line("禁名林凯", 35, 47, scores={0: 0.17}), FRONT_LABELS)
+    assert [(s.label, s.text) for s in segments] == [(None, "禁"), ("姓名", "名"), (None, "林凯")]
+    sure = split_labels(line("禁名林凯", 35, 47, scores={0: 0.8}), FRONT_LABELS)
+    assert [s.label for s in sure] == [None]

@@ -244,8 +244,12 @@ def test_strokes_read_as_characters_go_only_before_a_place_of_three_characters()
     # An authority starts with its place: a stroke or two read sure before one (车来安县) go.
     assert issued_by("车来安县公安局") == "来安县公安局"
     assert issued_by("王王环江毛南族自治县公安局") == "环江毛南族自治县公安局"
-    # Not three, and not before a two-character place (和县 lies inside many a misread name).
-    assert issued_by("王王王环江毛南族自治县公安局") == "王王王环江毛南族自治县公安局"
+    # Three only before a whole authority (the rest of a garbled 签发机关: see
+    # test_a_wholly_garbled_authority_label_goes_before_a_county_and_its_bureau), never four, and
+    # none before a two-character place (和县 lies inside many a misread name).
+    assert issued_by("王王王环江毛南族自治县公安局") == "环江毛南族自治县公安局"
+    assert issued_by("王王王环江毛南族自治县城关派出所") == "王王王环江毛南族自治县城关派出所"
+    assert issued_by("王王王王环江毛南族自治县公安局") == "王王王王环江毛南族自治县公安局"
     assert issued_by("薪和县公安局") == "薪和县公安局"
 
 

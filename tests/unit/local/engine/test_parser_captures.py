@@ -4,6 +4,7 @@ boxes beside values, label remnants (synthetic OCR output, no engine)."""
 from __future__ import annotations
 
 from airflow_provider_faceid import idnumber
+from airflow_provider_faceid.local.engine.back_fields import authority_ending
 from airflow_provider_faceid.local.engine.parser import parse_back, parse_front
 from airflow_provider_faceid.local.engine.textline import TextLine
 from tests.unit.local.lines import CHAR_WIDTH, front_lines, line
@@ -441,3 +442,23 @@ def test_a_dash_after_the_end_dates_year_is_its_dot() -> None:
     # the mark's letters after the date end it.
     misread = line("有效期限2006.10.28-2011-1028EN", 139, 470, scores={19: 0.47}, runners={19: "."})
     assert parse_back([line("淳安县公安局", 334, 395), misread])["valid_date"] == "2006.10.28-2011.10.28"
+
+
+def test_a_wholly_garbled_authority_label_goes_before_a_county_and_its_bureau() -> None:
+    # 签发机关 read as 爸蒙就吴 (签 unreadable, starred): three characters read go, with what was
+    # unreadable before them, when what follows is a place of three characters and its bureau.
+    assert authority_ending("*蒙就吴罗平县公安局*") == "罗平县公安局"
+    assert authority_ending("蒙就吴罗平县公安局") == "罗平县公安局"
+    # Not before a place alone (the authority's own start may be misread), nor more than the
+    # label's four characters.
+    assert authority_ending("蒙就吴罗平县城关派出所") == "蒙就吴罗平县城关派出所"
+    assert authority_ending("**蒙就吴罗平县公安局") == "**蒙就吴罗平县公安局"
+
+
+def test_a_countys_level_suffix_lost_before_its_bureau_is_put_back() -> None:
+    # A bureau names its county whole: 贡觉 is no name of its own, and only 贡觉县 shortens to it.
+    assert authority_ending("贡觉公安局") == "贡觉县公安局"
+    assert authority_ending("贡觉*公安局") == "贡觉县公安局"
+    assert authority_ending("贡觉县公安局") == "贡觉县公安局"
+    # A short form several places share (宝坻区, once 宝坻县) stays as read.
+    assert authority_ending("宝坻公安局") == "宝坻公安局"

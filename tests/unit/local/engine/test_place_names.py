@@ -30,6 +30,8 @@ def test_an_unsure_character_inside_a_place_name_is_confirmed() -> None:
     alone = reading("滨县公安局", scores={0: 0.44})
     assert checked(alone).starred() == "*县公安局"
     assert checked(reading("滨县公安局", scores={0: 0.6})).starred() == "滨县公安局"
+    # An authority ending is structure, not a name: its unreadable 分 is confirmed.
+    assert checked(reading("柳州市公安局柳江分局", scores={8: 0.27})).starred() == "柳州市公安局柳江分局"
 
 
 def test_runner_up_completing_a_long_name_repairs_it() -> None:
