@@ -57,6 +57,11 @@ MARK_LOOKALIKES = (
     frozenset(_MARK) | _MARK_HALVES | _YANG_LOOKALIKES | _BEN_LOOKALIKES | _UNPRINTED_YANG | {"洋"}
 )
 _SHORTEST_LATIN_SCRAP = 2
+# What either character of 样本 is read as, first or second choice (see _reads_as_lookalikes).
+_YANG_CHOICES = frozenset(_MARK[0]) | _YANG_LOOKALIKES | _UNPRINTED_YANG | {"羊", "洋"}
+_BEN_CHOICES = frozenset(_MARK[1]) | _BEN_LOOKALIKES | {"木"}
+# A character read at this score or above is read surely.
+_SURE = 0.9
 _LETTER_IN_DIGITS = re.compile(r"(?<=\d)[SPECIMNspecimn](?=\d)")
 # One letter of SPECIMEN starting a line before an ideograph that no building's letter stands
 # before (S山村: the mark's S over the line's start; A座, B栋, C区 stay).
@@ -251,4 +256,19 @@ def _spells_mark(line: TextLine, index: int) -> bool:
     if line.text[index] == _MARK[0] and line.text[index + 1] in _BEN_LOOKALIKES:
         return True
     read = [line.text[index + k] == char for k, char in enumerate(_MARK)]
-    return any(read) and all(reads_as(line, index + k, char) for k, char in enumerate(_MARK))
+    if any(read):
+        return all(reads_as(line, index + k, char) for k, char in enumerate(_MARK))
+    return _reads_as_lookalikes(line, index)
+
+
+def _reads_as_lookalikes(line: TextLine, index: int) -> bool:
+    """Neither character of 样本 read as itself, but each one's look-alike as first or second
+    choice, both read short of sure and one unsure (江州洋水区: 洋 at 0.69, runner-up 祥; 水 at
+    0.79, runner-up 木): the mark crossing the print, as no name reads."""
+    pair = range(index, index + len(_MARK))
+    if not all(i < len(line.char_scores) and line.char_scores[i] < _SURE for i in pair):
+        return False
+    if min(line.char_scores[i] for i in pair) >= REPAIRABLE_BELOW:
+        return False
+    choices = [{line.text[i], line.runners_up[i] if i < len(line.runners_up) else ""} for i in pair]
+    return bool(choices[0] & _YANG_CHOICES) and bool(choices[1] & _BEN_CHOICES)

@@ -28,6 +28,11 @@ def test_pieces_of_specimen_go_and_the_value_on_either_side_stays() -> None:
     assert texts([line("路SPECIMEN22号", 150, 260)]) == ["路", "22号"]
     assert texts([line("大坝村七组3SP53号", 150, 260)]) == ["大坝村七组3", "53号"]
     assert texts([line("SPECIMEN", 500, 300), line("样本", 500, 340)]) == []
+    # Both characters read as look-alikes, short of sure, with the mark's as runner-ups (洋水 in
+    # 江州洋水区); read surely they are print (洋水镇 is a town).
+    crossed = line("江州洋水区", 150, 260, scores={2: 0.69, 3: 0.79}, runners={2: "祥", 3: "木"})
+    assert texts([crossed]) == ["江州", "区"]
+    assert texts([line("江州洋水区", 150, 260, runners={2: "祥", 3: "木"})]) == ["江州洋水区"]
     # 样 right before SPECIMEN, its 本 not read: the mark's, not the name's (姓名样SPECIMEN).
     assert texts([line("张刚样SPECIMEN", 150, 60)]) == ["张刚"]
     # 本 with a stroke of the print it crosses read into it (样苯): still the mark.
