@@ -19,7 +19,7 @@ from airflow_provider_faceid.local.engine.front_fields import (
     BIRTHDAY,
     HOUSE_ENDINGS,
 )
-from airflow_provider_faceid.local.engine.layout import CardLayout, rows
+from airflow_provider_faceid.local.engine.layout import NUMBERED_UNITS, CardLayout, rows
 from airflow_provider_faceid.local.engine.number_reading import best_number
 from airflow_provider_faceid.local.engine.place_names import province_names, province_start
 from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, one_apart
@@ -37,6 +37,8 @@ _ADDRESS_PITCH = 1.1
 # An address's first line, in line heights of its second: 11-13 characters a little wider than high.
 _ADDRESS_WIDTH = 16
 
+# What follows a number in an address: the units, and the 社 of a village's groups (3社274号).
+_COUNTED = NUMBERED_UNITS | {"社"}
 # How a finished address ends (a digit may end a room number whose 室 went onto a row of its own).
 _FINISHED_ADDRESS = frozenset(ADDRESS_ENDINGS - set("0123456789"))
 
@@ -302,6 +304,10 @@ def _row_run_on(
         # reaching into the row below, that row's start.
         if not tail or _read_again(run, rows_above) or (below is not None and below.startswith(tail)):
             return None
+        if below is not None and tail[-1].isdigit() and not _counts_on(below):
+            # A number the row below does not go on with, or count (自7 | 治州: a stroke of the
+            # mark read as a digit), is none.
+            return None
         # Placed right after the boxes read: the band's share of a wide band may lie far right,
         # and a wide gap would end the address row before it.
         top, bottom, right_edge = run.top, run.bottom, max(run.right, end + height)
@@ -314,6 +320,11 @@ def _row_run_on(
         return band.text != read_so_far
 
     return read_band(image, read, centre, height, start.left - height * 0.3, right, run_on, retry=differs)
+
+
+def _counts_on(row: str) -> bool:
+    """Whether ``row`` starts as what follows a number: more digits or the unit it counts."""
+    return row[:1].isdigit() or row[:1] in _COUNTED
 
 
 def _read_again(run: TextLine, text: str) -> bool:

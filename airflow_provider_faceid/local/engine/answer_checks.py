@@ -3,8 +3,9 @@
 The engine may read one image through several views (the frame, the found card, a view fitted to
 the text). It keeps the reading whose fields pass the most checks a real card always satisfies:
 the number's GB 11643 check character, a birthday and gender that agree with it, an ethnic group
-that exists, an authority that ends like one, a validity period of the right shape. A reading that
-passes every check is complete and no further view is tried.
+that exists, an authority that starts with a place and ends like one (a branch named by two
+characters at least), a validity period of the right shape. A reading that passes every check is
+complete and no further view is tried.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_faceid import idnumber
-from airflow_provider_faceid.local.engine.back_fields import AUTHORITY_SUFFIXES, legal_period
+from airflow_provider_faceid.local.engine.back_fields import (
+    AUTHORITY_SUFFIXES,
+    legal_period,
+    starts_with_place,
+)
 from airflow_provider_faceid.local.engine.front_fields import ADDRESS_ENDINGS, ETHNIC_GROUPS
 from airflow_provider_faceid.local.engine.place_names import province_names
 
@@ -72,7 +77,8 @@ def _back_checks(fields: dict[str, Any]) -> dict[str, bool]:
     return {
         "issued_by": issued_by.endswith(AUTHORITY_SUFFIXES)
         and "*" not in issued_by
-        and not _ONE_CHARACTER_BRANCH.search(issued_by),
+        and not _ONE_CHARACTER_BRANCH.search(issued_by)
+        and starts_with_place(issued_by),
         "valid_date": legal_period(fields.get("valid_date") or ""),
     }
 

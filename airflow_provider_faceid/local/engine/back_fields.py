@@ -26,7 +26,7 @@ _MAX_READ_STROKES = 2
 _LOST_GONG = re.compile(r"(?<!公)安局")
 _LOST_AN = re.compile(r"公局")
 _LOST_JU = re.compile(r"(?<=[县市区旗])公安$")
-_LOST_LEVEL = re.compile(r"^([\u4e00-\u9fff]{2,8}?)(\*?)(?=公安局)")
+_LOST_LEVEL = re.compile(r"^([\u4e00-\u9fff]{1,7}[^\W\d_市区县旗省])(\*?)(?=公安局)")
 # 分 lost between a branch's district and 局, after the city's bureau (…公安局观山湖区局), or its
 # short form (…公安局湟中局): no authority prints another 局 after the bureau's.
 _LOST_FEN = re.compile(r"(?<=公安局)([\u4e00-\u9fff]+)局$")

@@ -22,7 +22,7 @@ _STACKED_OVERLAP = 0.5
 # A horizontal gap this many line heights wide ends a value (see contiguous).
 _WIDE_GAP = 2.5
 # What an address prints right after a number: the unit it counts (号, 栋, 单元, 室, 巷 ...).
-_NUMBERED_UNITS = frozenset("号室组队户楼栋幢弄院巷层单排座门街路条段区期")
+NUMBERED_UNITS = frozenset("号室组队户楼栋幢弄院巷层单排座门街路条段区期")
 
 
 @dataclass(frozen=True)
@@ -125,5 +125,5 @@ def joined_text(lines: list[TextLine]) -> str:
 def place_text(lines: list[TextLine]) -> str | None:
     """Address or authority text: place names checked against GB/T 2260, what follows a number
     read as a unit where the recogniser was unsure, unsure chars starred."""
-    reading = Reading.of(lines).without_stray_strokes().with_units_after_digits(_NUMBERED_UNITS)
+    reading = Reading.of(lines).without_stray_strokes().with_units_after_digits(NUMBERED_UNITS)
     return place_names.checked(reading).starred() or None

@@ -391,3 +391,13 @@ def test_a_lost_row_is_found_below_a_first_row_boxed_tilted_with_its_label() -> 
         parse_front(with_bands(lines, extra))["address"]
         == "西藏自治区拉萨市达孜区迎宾北路394号院10号楼6门1006号"
     )
+
+
+def test_a_row_run_on_by_a_number_the_row_below_does_not_count_adds_nothing() -> None:
+    cut = ("云南省红河哈尼族彝族自", "治州河口瑶族自治县三合", "镇太平村3社274号")
+    lines = [*front_lines(number=NUMBER, address=cut), line("样本", 480, 245)]
+    fields = parse_front(lines)
+    # A stroke of the mark read surely as a digit after the row: the row below goes on with 治州.
+    bands = ScriptedBands(cut[0] + "7", cut[1], cut[2])
+    extra = rescued_address_row_end(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+    assert "7" not in "".join(box.text for box in extra)

@@ -69,3 +69,11 @@ def test_a_branch_named_by_one_character_fails_its_check() -> None:
         {"side": "back", "issued_by": "柳州市公安局柳江分局", "valid_date": "2013.02.05-2033.02.05"}
     )
     assert whole.complete
+
+
+def test_an_authority_that_starts_with_no_place_fails_its_check() -> None:
+    # 嘉禾县 with its 嘉 under a mark: 禾县 is no place, and a bureau always names its own.
+    lost = check_answer({"side": "back", "issued_by": "禾县公安局", "valid_date": "2025.11.12-长期"})
+    assert lost.failing == ("issued_by",)
+    whole = {"side": "back", "issued_by": "嘉禾县公安局", "valid_date": "2025.11.12-长期"}
+    assert check_answer(whole).complete

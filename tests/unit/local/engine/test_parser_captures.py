@@ -460,5 +460,7 @@ def test_a_countys_level_suffix_lost_before_its_bureau_is_put_back() -> None:
     assert authority_ending("贡觉公安局") == "贡觉县公安局"
     assert authority_ending("贡觉*公安局") == "贡觉县公安局"
     assert authority_ending("贡觉县公安局") == "贡觉县公安局"
-    # A short form several places share (宝坻区, once 宝坻县) stays as read.
+    # A short form several places share (宝坻区, once 宝坻县) stays as read, as does a name that
+    # ends in a level suffix already (东市 of 启东市 under a mark is no short form of 东市区).
     assert authority_ending("宝坻公安局") == "宝坻公安局"
+    assert authority_ending("东市公安局") == "东市公安局"
