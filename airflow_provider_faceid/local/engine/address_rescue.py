@@ -337,7 +337,8 @@ def _read_again(run: TextLine, text: str) -> bool:
     if len(run.text) < _FUZZY_REPEAT:
         return False
     return any(
-        run.char_scores[at] < REPAIRABLE_BELOW or "".join(run.runners_up[at : at + 1]) == text[start + at]
+        run.char_scores[at] < REPAIRABLE_BELOW
+        or (at < len(run.runners_up) and run.runners_up[at] == text[start + at])
         for start, at in one_apart(text, run.text)
     )
 

@@ -51,15 +51,13 @@ _BEN_LOOKALIKES = frozenset("苯体")
 _MARK_HALVES = frozenset("样羊木")
 # What it reads 样 as that no name or address prints (件本: 牛 for 羊), unlike 祥 (吉祥).
 _UNPRINTED_YANG = frozenset("件")
-# Every character 样本 is read as, 洋 included (样 with the print's stroke across it): none of them
-# ends a name with the mark right after it (see row_rescue).
-MARK_LOOKALIKES = (
-    frozenset(_MARK) | _MARK_HALVES | _YANG_LOOKALIKES | _BEN_LOOKALIKES | _UNPRINTED_YANG | {"洋"}
-)
+# What either character of 样本 is read as, 洋 included (样 with the print's stroke across it).
+_YANG_CHOICES = frozenset({_MARK[0], "羊", "洋"}) | _YANG_LOOKALIKES | _UNPRINTED_YANG
+_BEN_CHOICES = frozenset({_MARK[1], "木"}) | _BEN_LOOKALIKES
+# Every character 样本 is read as: none of them ends a name with the mark right after it (see
+# row_rescue).
+MARK_LOOKALIKES = _YANG_CHOICES | _BEN_CHOICES
 _SHORTEST_LATIN_SCRAP = 2
-# What either character of 样本 is read as, first or second choice (see _reads_as_lookalikes).
-_YANG_CHOICES = frozenset(_MARK[0]) | _YANG_LOOKALIKES | _UNPRINTED_YANG | {"羊", "洋"}
-_BEN_CHOICES = frozenset(_MARK[1]) | _BEN_LOOKALIKES | {"木"}
 # A character read at this score or above is read surely.
 _SURE = 0.9
 _LETTER_IN_DIGITS = re.compile(r"(?<=\d)[SPECIMNspecimn](?=\d)")
