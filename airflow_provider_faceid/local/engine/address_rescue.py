@@ -22,7 +22,7 @@ from airflow_provider_faceid.local.engine.front_fields import (
 from airflow_provider_faceid.local.engine.layout import NUMBERED_UNITS, CardLayout, rows
 from airflow_provider_faceid.local.engine.number_reading import best_number
 from airflow_provider_faceid.local.engine.place_names import province_names, province_start
-from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, one_apart
+from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, Reading, one_apart
 from airflow_provider_faceid.local.engine.textline import TextLine
 from airflow_provider_faceid.local.engine.watermarks import (
     MARK_LOOKALIKES,
@@ -51,6 +51,11 @@ _ROW_END_ROOM = 1.5
 # A run-on this long that spells the row above again but for one unsure character is that row
 # read again: shorter runs (3号 against 5号 above) are as likely new print.
 _FUZZY_REPEAT = 4
+# A band that reads a row's end otherwise than its boxes did must read this much of its start the same.
+_KEPT_OF_ROW = 2
+# A character read under this with a mark's character first or second may be the mark's: print read
+# surely scores 0.95 and more (a place's 木 of 佳木斯 stays print).
+_MARKED_BELOW = 0.9
 # A row whose tallest box is this many times the row above's holds a mark's box with its print.
 _MERGED_ROW = 1.5
 
@@ -289,17 +294,19 @@ def _row_run_on(
     def run_on(band: TextLine) -> TextLine | None:
         # Only what follows the boxes as read is taken, and only when the band read them the
         # same: a reading that differs from them (楼 -> 接) is a worse one, not more of the row.
-        if not band.text.startswith(read_so_far):
+        # Or the band reads the row's end again where the boxes read it unsure or as a mark's.
+        kept = _kept_of_row(band, row)
+        if kept is None:
             return None
         value = (
             _address_end_value(band, longest=len(band.text))
             if below is None
-            else _sure_print(band, new_from=len(read_so_far))
+            else _sure_print(band, new_from=kept)
         )
         if value is None:
             return None
-        tail = value.text[len(read_so_far) :]
-        run = lb.sub_line(band, len(read_so_far), len(value.text))
+        tail = value.text[kept:]
+        run = lb.sub_line(band, kept, len(value.text))
         # A band reaching into the row above (rows set tight) reads that row's end again; one
         # reaching into the row below, that row's start.
         if not tail or _read_again(run, rows_above) or (below is not None and below.startswith(tail)):
@@ -308,6 +315,9 @@ def _row_run_on(
             # A number the row below does not go on with, or count (自7 | 治州: a stroke of the
             # mark read as a digit), is none.
             return None
+        if kept < len(read_so_far):
+            # In place of the row's boxes, which it covers: their end was the mark's.
+            return value if _sure_print(value, new_from=kept) is value else None
         # Placed right after the boxes read: the band's share of a wide band may lie far right,
         # and a wide gap would end the address row before it.
         top, bottom, right_edge = run.top, run.bottom, max(run.right, end + height)
@@ -320,6 +330,30 @@ def _row_run_on(
         return band.text != read_so_far
 
     return read_band(image, read, centre, height, start.left - height * 0.3, right, run_on, retry=differs)
+
+
+def _kept_of_row(band: TextLine, row: list[TextLine]) -> int | None:
+    """How much of the row's boxes ``band`` keeps: all of them when it reads them the same, else
+    the start it reads the same when the boxes read every character after that unsure, or not
+    surely with a mark's character first or second (沙社区7巷禅4, 禅 at 0.81 with 样 second, 4 at 0.72: 294号
+    under a 样本, which the band's darkest print reads); None when it reads the row otherwise."""
+    read_so_far, boxes = _row_text(row), Reading.of(row)
+    if band.text.startswith(read_so_far):
+        return len(read_so_far)
+    kept = next(
+        (at for at, (ours, theirs) in enumerate(zip(band.text, read_so_far, strict=False)) if ours != theirs),
+        min(len(band.text), len(read_so_far)),
+    )
+    # (Offsets hold only while the boxes' reading trims nothing off their text.)
+    if kept < _KEPT_OF_ROW or boxes.text != read_so_far:
+        return None
+    unsure = all(
+        score < REPAIRABLE_BELOW or (score < _MARKED_BELOW and {char, runner} & MARK_LOOKALIKES)
+        for char, score, runner in zip(
+            boxes.text[kept:], boxes.scores[kept:], boxes.runners_up[kept:], strict=True
+        )
+    )
+    return kept if unsure else None
 
 
 def _counts_on(row: str) -> bool:

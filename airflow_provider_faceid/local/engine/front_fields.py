@@ -21,7 +21,7 @@ from airflow_provider_faceid.local.engine.reading import (
     vocabulary_reading,
 )
 from airflow_provider_faceid.local.engine.textline import TextLine
-from airflow_provider_faceid.local.engine.watermarks import MARK_LOOKALIKES
+from airflow_provider_faceid.local.engine.watermarks import MARK_CHARACTERS, MARK_LOOKALIKES
 
 # The 56 officially recognised groups, as the card prints them (without 族).
 ETHNIC_GROUPS = frozenset(
@@ -57,6 +57,8 @@ BIRTHDAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
 _UNSURE_DIGIT = 0.7
 _MAX_UNSURE_DIGITS = 4
 _DATE_MARKS = frozenset("年月日")
+# Four digits, then one character where 年 stands, then the month's digit.
+_YEAR_THEN_OTHER = re.compile(r"(?<!\d)(\d{4})[^\d年月日](?=\d)")
 # Boxes with these are no name: digits, punctuation, Latin letters (a SPECIMEN watermark; names of
 # every group are written in Chinese characters, minority names with a middle dot).
 _NOT_NAME = re.compile(r"[\d.,:;()\[\]/\\A-Za-z]")
@@ -323,12 +325,12 @@ def _ethnic_group_of(value: Reading) -> str | None:
 
 def _without_mark_lead(value: Reading) -> str:
     """The text without the unsure characters a mark's 样本 is read as at its start (祥回 | 回:
-    the mark's 样 read as 祥 at 0.11 before the group, which was boxed again on its own)."""
+    the mark's 样 read as 祥 at 0.11 before the group, which was boxed again on its own), nor 样
+    or 本 themselves, however sure: no group's name starts with either (本汉 | 汉)."""
     start = 0
-    while (
-        start < len(value.text)
-        and value.text[start] in MARK_LOOKALIKES
-        and value.scores[start] < UNSURE_BELOW
+    while start < len(value.text) and (
+        value.text[start] in MARK_CHARACTERS
+        or (value.text[start] in MARK_LOOKALIKES and value.scores[start] < UNSURE_BELOW)
     ):
         start += 1
     return value.text[start:]
@@ -401,6 +403,14 @@ def _without_unsure_digits(reading: Reading) -> list[str]:
             texts += [
                 text[:index] + "月" + text[index + 1 :] for index in unsure if year_end < index < day_mark
             ]
+    # Or an unsure character right after the year where no 年 was read, read in its place
+    # (1935/1月19日, / at 0.65 with 八 second: a mark over the blue 年).
+    if "年" not in reading.text:
+        texts += [
+            reading.text[: match.end(1)] + "年" + reading.text[match.end() :]
+            for match in _YEAR_THEN_OTHER.finditer(reading.text)
+            if reading.scores[match.end(1)] < REPAIRABLE_BELOW
+        ]
     # A dot read into the gap before a number (5月.19日): no birthday holds one.
     return [text.replace(".", "") for text in texts]
 

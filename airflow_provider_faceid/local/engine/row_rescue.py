@@ -70,6 +70,7 @@ _MARK_AFTER = re.compile(r"样")
 # hide the name's last characters.
 _MARK_GAP = 0.5
 _IDEOGRAPHS = re.compile(r"[\u4e00-\u9fff]")
+_TRAILING_LETTERS = re.compile(r"[A-Za-z]+$")
 
 
 def rescued_lines(
@@ -196,9 +197,20 @@ def _in_marked_box(marked: TextLine, name_read: str, name: TextLine) -> TextLine
 
 def _name_value(band: TextLine) -> TextLine | None:
     """The band when it holds a name once a mark's letters are cut from it (two ideographs at
-    least); else None, and its darkest print is read (a grey SPECIMEN over the name, GIMENW)."""
+    least); else None, and its darkest print is read (a grey SPECIMEN over the name, GIMENW).
+    Letters after the name are a mark's edge, and so are unsure characters right before them
+    (阿娜尔·阿不都二N, 二 at 0.55): no name is written with either, and they are cut off."""
     kept = "".join(piece.text for piece in without_specimen_marks([band]))
-    return band if len(_IDEOGRAPHS.findall(kept)) >= lb.SHORTEST_NAME else None
+    if len(_IDEOGRAPHS.findall(kept)) < lb.SHORTEST_NAME:
+        return None
+    end = len(_TRAILING_LETTERS.sub("", band.text))
+    if end == len(band.text):
+        return band
+    while end and band.char_scores[end - 1] < REPAIRABLE_BELOW and not band.text[end - 1].isascii():
+        end -= 1
+    if len(_IDEOGRAPHS.findall(band.text[:end])) < lb.SHORTEST_NAME:
+        return None
+    return lb.sub_line(band, 0, end)
 
 
 def _name_under_mark(

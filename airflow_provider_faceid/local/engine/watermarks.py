@@ -57,6 +57,8 @@ _BEN_CHOICES = frozenset({_MARK[1], "木"}) | _BEN_LOOKALIKES
 # Every character 样本 is read as: none of them ends a name with the mark right after it (see
 # row_rescue).
 MARK_LOOKALIKES = _YANG_CHOICES | _BEN_CHOICES
+# The mark's own characters, read as themselves.
+MARK_CHARACTERS = frozenset(_MARK)
 _SHORTEST_LATIN_SCRAP = 2
 # A character read at this score or above is read surely.
 _SURE = 0.9

@@ -212,6 +212,30 @@ def test_a_last_row_run_on_ends_at_its_room_before_a_tail_read_as_noise() -> Non
     assert rescued_address_row_end(IMAGE, lines, fields, bands, card_size=(856.0, 540.0)) == []
 
 
+def test_a_last_row_whose_end_a_mark_garbled_is_read_again_from_its_darkest_print() -> None:
+    # 501室 under a 样本: the box reads 楼 unsure and a 样-like 祥 (样 second) where the room was.
+    first, last = ADDRESS[0], "27号院3号楼祥"
+    lines = [
+        *without(front_lines(number=NUMBER, address=ADDRESS), ADDRESS[1]),
+        line(last, 150, 288, scores={6: 0.62, 7: 0.81}, runners={7: "样"}),
+    ]
+    fields = parse_front(lines)
+    assert fields["address"] == first + last
+    # The band reads the mark first (the boxes' text run on by 样本: nothing new), then, from its
+    # darkest print, the room under it.
+    bands = ScriptedBands(last + "样本", ADDRESS[1])
+    extra = rescued_address_row_end(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+    assert parse_front(with_bands(lines, extra))["address"] == "".join(ADDRESS)
+    # A box read surely where the band reads otherwise is what the card prints: the band is no
+    # better a reading of it.
+    sure = [*lines[:-1], line(last, 150, 288, runners={7: ""})]
+    bands = ScriptedBands(last + "样本", ADDRESS[1])
+    assert rescued_address_row_end(IMAGE, sure, parse_front(sure), bands, card_size=(856.0, 540.0)) == []
+    # Nor is a band that reads the row's end unsure where the boxes did.
+    unsure = Bands(ADDRESS[1], (0.9,) * 9 + (0.6,), ("",) * 10)
+    assert rescued_address_row_end(IMAGE, lines, fields, unsure, card_size=(856.0, 540.0)) == []
+
+
 def test_an_address_row_the_address_goes_on_below_is_read_on_under_a_mark() -> None:
     cut = ("云南省临沧市沧源佤族自治", "镇火塘村13组49号")  # 县三合 under the mark
     unmarked = front_lines(number=NUMBER, address=cut)

@@ -422,3 +422,16 @@ def test_an_unsure_birthday_character_whose_runner_up_is_a_date_mark_is_read_as_
     misread = line("1989≤4目3日", 150, 190, scores={4: 0.34, 6: 0.4}, runners={4: "年", 6: "月"})
     lines = [misread if p.text == "1989年4月3日" else p for p in front_lines(number=number, address=ADDRESS)]
     assert parse_front(lines)["birthday"] == {"year": "1989", "month": "4", "day": "3"}
+
+
+def test_an_unsure_character_where_the_year_mark_stands_is_read_as_it() -> None:
+    # A mark over the blue 年: / at 0.65 between the year and the month. (A number with a wrong
+    # check digit locates no rows: only the row's own reading makes the date.)
+    number = NUMBER[:-1] + "0"
+    misread = line("1989/4月3日", 150, 190, scores={4: 0.65}, runners={4: "八"})
+    lines = [misread if p.text == "1989年4月3日" else p for p in front_lines(number=number, address=ADDRESS)]
+    assert parse_front(lines)["birthday"] == {"year": "1989", "month": "4", "day": "3"}
+    # Read surely, the character is what the row prints: no date is made of it.
+    sure = line("1989/4月3日", 150, 190)
+    lines = [sure if p.text == "1989年4月3日" else p for p in front_lines(number=number, address=ADDRESS)]
+    assert parse_front(lines)["birthday"] is None

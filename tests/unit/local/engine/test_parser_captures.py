@@ -143,6 +143,10 @@ def test_a_marks_unsure_scrap_before_the_group_is_no_part_of_it() -> None:
     # Read surely, the character is print, and the reading no group: it comes back as read.
     lines = replaced(front_lines(race="回", number=NUMBER, address=ADDRESS), 5, line("祥回", 375, 125))
     assert parse_front(lines)["race"] == "祥回"
+    # The mark's own 本, however sure, is no group's start (民族本汉 | 汉 beside a 样本).
+    lines = replaced(front_lines(number=NUMBER, address=ADDRESS), 5, line("本汉", 375, 125))
+    lines.append(line("汉", 375 + 3 * CHAR_WIDTH, 125))
+    assert parse_front(lines)["race"] == "汉"
 
 
 def test_a_name_ending_in_nan_is_not_taken_for_the_gender() -> None:

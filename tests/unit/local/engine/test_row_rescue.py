@@ -218,6 +218,21 @@ def test_a_name_lost_with_every_label_is_read_two_pitches_above_the_birthday() -
     assert rescued_lines(IMAGE, lines, fields, ScriptedBands("SPEC", "SPEC", "")) == []
 
 
+def test_a_name_band_ending_in_a_marks_edge_is_cut_before_it() -> None:
+    labels = ("姓名", "性别", "民族", "出生", "住址", "公民身份号码")
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), *labels, "张三")
+    fields = parse_front(lines)
+    # The mark's S read as N after the name, and its edge before that as 二 at 0.55.
+    text = "阿娜尔·阿不都二N"
+    bands = Bands(text, (0.95,) * 7 + (0.55, 0.9), ("",) * 9)
+    extra = rescued_lines(IMAGE, lines, fields, bands)
+    assert parse_front(with_bands(lines, extra))["name"] == "阿娜尔·阿不都"
+    # A last character read surely is the name's (王二 | N).
+    bands = Bands("王二N", (0.95, 0.95, 0.9), ("",) * 3)
+    extra = rescued_lines(IMAGE, lines, fields, bands)
+    assert parse_front(with_bands(lines, extra))["name"] == "王二"
+
+
 def test_a_missed_birthday_row_is_read_midway_between_the_gender_row_and_the_address() -> None:
     lines = without(front_lines(number=NUMBER, address=ADDRESS), "出生", "1989年4月3日")
     assert parse_front(lines)["birthday"] is None
