@@ -335,8 +335,9 @@ def _row_run_on(
 def _kept_of_row(band: TextLine, row: list[TextLine]) -> int | None:
     """How much of the row's boxes ``band`` keeps: all of them when it reads them the same, else
     the start it reads the same when the boxes read every character after that unsure, or not
-    surely with a mark's character first or second (沙社区7巷禅4, 禅 at 0.81 with 样 second, 4 at 0.72: 294号
-    under a 样本, which the band's darkest print reads); None when it reads the row otherwise."""
+    surely with a mark's character first or second (沙社区7巷禅4, 禅 at 0.81 with 样 second, 4
+    at 0.72: 294号 under a 样本, which the band's darkest print reads); None when it reads the
+    row otherwise."""
     read_so_far, boxes = _row_text(row), Reading.of(row)
     if band.text.startswith(read_so_far):
         return len(read_so_far)
