@@ -260,7 +260,9 @@ def rescued_address_gap(
         bottom_centre = sum(v.center_y for v in lower) / len(lower)
         if bottom_centre - top_centre < _LOST_ROW_GAP * _ADDRESS_PITCH * height:
             continue
-        left = min(v.left for v in lower) - height * 0.3
+        # From the further left of the two: the lower "row" may be a mark's scrap (牛 for 样
+        # under the lost row's end), far right of the column.
+        left = min(v.left for v in (*upper, *lower)) - height * 0.3
         extra += read_band(image, read, (top_centre + bottom_centre) / 2, height, left, right, _sure_print)
     return extra
 

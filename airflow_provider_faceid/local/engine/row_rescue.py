@@ -219,14 +219,21 @@ def _name_under_mark(
     """The box on the name's row where a mark was read, when the name read may have lost
     characters to it, and the box holding the name: its first ones when it starts with no
     surname and its box holds the mark's Latin letters (``姓SPE力格MEN``: the letters read in
-    place of 毕 and of 名), its last ones when the mark follows it in its box (``姓名邹春样本``:
-    媛 under 样) or in a box of its own starting where the name's stops (黄秋 | 样本: 鑫 under 样)."""
+    place of 毕 and of 名) or a mark's box reaches over its box's start; its last ones when the
+    mark follows it in its box (``姓名邹春样本``: 媛 under 样) or in a box of its own starting
+    where the name's stops (黄秋 | 样本: 鑫 under 样)."""
     name = fields.get("name")
     if not isinstance(name, str) or not name:
         return None
     on_row = [line for line in lines if line.top <= centre <= line.bottom and name in line.text]
+    marks = [mark for mark in mark_boxes(lines) if mark.top <= centre <= mark.bottom]
     if not starts_with_surname(name):
         marked = next((line for line in on_row if _MARK_LETTERS.search(line.text)), None)
+        # Or a mark boxed on its own that reaches over the name's box's start (样本 | 肯·吾斯曼:
+        # 艾尔 under the mark's 本, the label with them).
+        marked = marked or next(
+            (box for box in on_row for mark in marks if mark.left < box.left <= mark.right), None
+        )
         if marked is not None:
             return marked, marked
     after = next((line for line in on_row if _MARK_AFTER.search(line.text.split(name, 1)[1])), None)
@@ -236,10 +243,9 @@ def _name_under_mark(
     return next(
         (
             (mark, box)
-            for mark in mark_boxes(lines)
+            for mark in marks
             for box in ends
-            if mark.top <= centre <= mark.bottom
-            and box.right - box.height <= mark.left <= box.right + box.height * _MARK_GAP
+            if box.right - box.height <= mark.left <= box.right + box.height * _MARK_GAP
             and mark.right > box.right
         ),
         None,

@@ -28,8 +28,9 @@ _LATIN_RUN = re.compile(r"[A-Za-z]+")
 _PIECES = frozenset(_LATIN_MARK[i : i + _SHARED_RUN] for i in range(len(_LATIN_MARK) - _SHARED_RUN + 1))
 # A mark's edge read onto the end of an address (...1巷111号PE, ...1708室样羊本, ...41号件本: 件
 # for 样, 牛 for its 羊): an address ends at its 号 or 室, so what follows there and is made only
-# of the mark's letters, or of the characters the recogniser takes 样本 for, is the mark's.
-_ADDRESS_TAIL = re.compile(r"(?<=[号室])(?:[样本羊木术件]+|[SPECIMNspecimn]{1,4})$")
+# of the mark's letters, or of the characters the recogniser takes 样本 for, is the mark's. So is
+# one character before the mark's last letters (368号二N: its E read as 二), ending the row.
+_ADDRESS_TAIL = re.compile(r"(?<=[号室])(?:[样本羊木术件]+|[\u4e00-\u9fff]?[SPECIMNspecimn]{1,4})$")
 _HALF_MARK_TAIL = re.compile(r"(?<=[号室])[样羊件].$")
 _LAST_AFTER_END = re.compile(r"(?<=[号室]).$")
 # A line that is nothing but a scrap of a mark (PE, 羊本, 羊木, 样), or the whole mark with a stroke
@@ -252,8 +253,9 @@ def _is_latin_scrap(text: str) -> bool:
 def _spells_mark(line: TextLine, index: int) -> bool:
     """样本 at ``index``: both characters as read, or one of them as the recogniser's runner-up
     where it was unsure (柱本 with 样 second, from a mark washed out by a screen), or 样 and a
-    look-alike of 本 (样苯: a stroke of the print it crosses read into it; no card prints 样苯)."""
-    if line.text[index] == _MARK[0] and line.text[index + 1] in _BEN_LOOKALIKES:
+    look-alike of 本 (样苯: a stroke of the print it crosses read into it; no card prints 样苯),
+    or 样 and the half of 本 the recogniser reads alone (万海亮样木: no card prints 样木 either)."""
+    if line.text[index] == _MARK[0] and line.text[index + 1] in _BEN_CHOICES:
         return True
     read = [line.text[index + k] == char for k, char in enumerate(_MARK)]
     if any(read):

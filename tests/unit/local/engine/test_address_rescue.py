@@ -374,6 +374,19 @@ def test_an_address_row_lost_between_two_read_is_read_midway_between_them() -> N
     assert none.boxes == []
 
 
+def test_a_row_lost_above_a_marks_scrap_is_read_from_the_column_not_from_the_scrap() -> None:
+    # 栋6单元1304室 under a grey 样本 whose 样 was read below it as 牛, far right of the column.
+    rows = ("北京市昌平区胜利南路133号2", "栋6单元1304室")
+    lines = [*front_lines(number=NUMBER, address=rows[:1]), line("牛", 330, 250 + 2 * 38, score=0.58)]
+    fields = parse_front(lines)
+    bands = ScriptedBands(rows[1])
+    extra = rescued_address_gap(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+    # The band starts where the rows do (x 150), not at the scrap: what lies left of it was read.
+    (left, _), *_ = extra[0].box
+    assert left < 150
+    assert parse_front(with_bands(lines, extra))["address"] == "".join(rows)
+
+
 def test_address_rows_are_found_below_the_birthday_when_the_labels_were_lost() -> None:
     rows = ("云南省文山壮族苗族自", "治州富宁县柏树乡新民", "社区2巷17号")
     labels = ("姓名", "性别", "民族", "出生", "住址", "公民身份号码")

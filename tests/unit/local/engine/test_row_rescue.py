@@ -3,6 +3,8 @@ of their reading is kept."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from airflow_provider_faceid import idnumber
 from airflow_provider_faceid.local.engine.bands import with_bands
 from airflow_provider_faceid.local.engine.parser import parse_card, parse_front
@@ -306,6 +308,25 @@ def test_a_name_whose_start_a_mark_hid_is_read_again_up_to_the_marked_box() -> N
     assert parse_card(with_bands(lines, extra))["name"] == "毕力格"
 
 
+def test_a_name_whose_start_lies_under_a_mark_boxed_on_its_own_is_read_again_from_the_label() -> None:
+    printed = without(
+        front_lines(name="艾尔肯·吾斯曼", number=NUMBER, address=ADDRESS), "姓名", "艾尔肯·吾斯曼"
+    )
+    # 样本 over 姓名 and 艾尔, read as look-alikes in a box of its own that reaches over the name's
+    # (its glyphs twice as large as the print).
+    mark = _boxed(line("群杰", 0, 0, scores={0: 0.47, 1: 0.55}, runners={0: "样", 1: "本"}), 40, 35, 220, 100)
+    lines = [*printed, mark, line("肯·吾斯曼", 150 + 2 * CHAR_WIDTH, 60)]
+    fields = parse_card(lines)
+    assert fields["name"] == "肯·吾斯曼"
+    bands = ScriptedBands("姓名艾尔肯·吾斯曼")
+    extra = rescued_lines(IMAGE, lines, fields, bands)
+    assert parse_card(with_bands(lines, extra))["name"] == "艾尔肯·吾斯曼"
+    # A mark ending before the name's box hid nothing of it: no band is read.
+    apart = [*printed, _boxed(mark, 20, 35, 190, 100), line("肯·吾斯曼", 150 + 2 * CHAR_WIDTH, 60)]
+    bands = ScriptedBands("姓名艾尔肯·吾斯曼")
+    assert rescued_lines(IMAGE, apart, parse_card(apart), bands) == []
+
+
 def test_a_name_under_a_mark_takes_only_sure_characters_that_start_a_surname() -> None:
     printed = without(front_lines(name="莫超", number=NUMBER, address=ADDRESS), "姓名", "莫超")
     lines = [*printed, line("姓名超ECIMEN", 60, 60)]
@@ -389,3 +410,7 @@ def test_a_one_character_name_is_read_on_from_its_label() -> None:
     bands = Bands("李兰环", (0.99,) * 3, ("",) * 3)
     assert rescued_lines(IMAGE, whole, parse_card(whole), bands) == []
     assert bands.boxes == []
+
+
+def _boxed(read: TextLine, left: float, top: float, right: float, bottom: float) -> TextLine:
+    return dataclasses.replace(read, box=((left, top), (right, top), (right, bottom), (left, bottom)))

@@ -37,6 +37,8 @@ def test_pieces_of_specimen_go_and_the_value_on_either_side_stays() -> None:
     assert texts([line("张刚样SPECIMEN", 150, 60)]) == ["张刚"]
     # 本 with a stroke of the print it crosses read into it (样苯): still the mark.
     assert texts([line("样苯一组212号", 120, 300)]) == ["一组212号"]
+    # Or read as its half, 木, after a sure 样 (万海亮样木): 样木 is printed nowhere either.
+    assert texts([line("万海亮样木", 150, 60)]) == ["万海亮"]
     # Or read as 体, its commonest look-alike (样体, 体 at 0.75 with runner-up 林: no name's 林).
     assert texts([line("样体", 816, 659, scores={1: 0.75}, runners={1: "林"})]) == []
     # SPECIMEN has no X: right after a digit it is the number's check character.
@@ -52,6 +54,8 @@ def test_a_washed_out_mark_counts_when_the_runner_up_spells_it() -> None:
 
 def test_the_edge_of_a_mark_read_after_the_end_of_an_address_goes() -> None:
     assert texts([line("社区1巷111号PE", 150, 260)]) == ["社区1巷111号"]
+    # The mark's last letters with its E read as an ideograph before them (二N, read surely).
+    assert texts([line("李家村3社368号二N", 150, 260)]) == ["李家村3社368号"]
     assert texts([line("1单元1708室样羊本", 150, 260)]) == ["1单元1708室"]
     assert texts([line("大坝村9社203号本", 150, 260)]) == ["大坝村9社203号"]
     # 本 read as another character, unsure: 样 before it says whose it is.
