@@ -247,7 +247,29 @@ def _one_subdivision_repaired(reading: Reading) -> Reading | None:
             word = _one_away(reading, start, subdivisions)
             if word is not None and not _confirmed_within(text, parents, start, start + len(word)):
                 return reading.replaced(start, word)
+    for starts, subdivisions in parents:
+        for start in starts:
+            extra = _one_unsure_extra(reading, start, subdivisions)
+            if extra is not None and not _confirmed_within(text, parents, start, extra[1]):
+                return reading.dropped(extra[0])
     return None
+
+
+def _one_unsure_extra(reading: Reading, start: int, candidates: frozenset[str]) -> tuple[int, int] | None:
+    """Where the text at ``start`` spells exactly one candidate but for one more character inside
+    it, read unsure (< 0.75), and its level suffix as printed (红寺二堡区 after 吴忠市, 二 at 0.69
+    where the row wrapped: 红寺堡区): that character's index and the stretch's end; None when
+    none or several do. A sure character stays."""
+    text = reading.text
+    found = {
+        (start + at, start + len(name) + 1)
+        for name in candidates
+        if text[start + len(name) : start + len(name) + 1] == name[-1]
+        for at in range(1, len(name))
+        if reading.scores[start + at] < REPAIRABLE_BELOW
+        and text[start : start + at] + text[start + at + 1 : start + len(name) + 1] == name
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 def _confirmed_within(

@@ -65,6 +65,15 @@ class Reading:
         )
         return Reading(self.text[:start] + word + self.text[end:], scores, self.runners_up)
 
+    def dropped(self, index: int) -> Reading:
+        """Without the character at ``index``."""
+        keep = slice(None, index), slice(index + 1, None)
+        return Reading(
+            self.text[keep[0]] + self.text[keep[1]],
+            self.scores[keep[0]] + self.scores[keep[1]],
+            self.runners_up[keep[0]] + self.runners_up[keep[1]],
+        )
+
     def with_units_after_digits(self, units: frozenset[str]) -> Reading:
         """With each character after a digit that is none of ``units`` but has one for its
         runner-up, read under ``REPAIRABLE_BELOW``, taken as that runner-up (12卷91号, 卷 at 0.54,

@@ -70,6 +70,14 @@ def test_a_name_after_its_parent_is_repaired_among_the_parents_subdivisions() ->
     assert checked(reading("山西省阳泉市孟县柏树镇")).text == "山西省阳泉市盂县柏树镇"
 
 
+def test_one_unsure_character_too_many_inside_a_subdivision_after_its_parent_goes() -> None:
+    # 二 at 0.69 where the row wrapped inside 红寺堡区, 吴忠市's district.
+    text = "宁夏回族自治区吴忠市红寺二堡区滨江中路260号"
+    assert checked(reading(text, {12: 0.69})).text == "宁夏回族自治区吴忠市红寺堡区滨江中路260号"
+    # Read surely, the character is print: the name stays as read.
+    assert checked(reading(text)).text == text
+
+
 def test_the_subdivision_rule_needs_the_level_suffix_as_printed_and_one_answer() -> None:
     assert checked(reading("安徽省宿州市萧路3号")).text == "安徽省宿州市萧路3号"  # a street, not 萧县
     assert checked(reading("湖北省荆州市公安县公安局")).text == "湖北省荆州市公安县公安局"
