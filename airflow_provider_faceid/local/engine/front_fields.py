@@ -52,6 +52,7 @@ _GARBLED_RACE = re.compile(r"^(?:.{0,2}族|民.)([\u4e00-\u9fff]{1,4})$")
 # garbled character, a group, and the end of the box.
 _RACE_AT_END = re.compile(r"民.([\u4e00-\u9fff]{1,4})$")
 _NOT_CJK_LEAD = re.compile(r"^[^\u4e00-\u9fff]+")
+_LONE_LETTER = re.compile(r"[A-Za-z]")
 BIRTHDAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
 # A digit read this unsure in a birthday may be a phantom in the spacing (see _without_unsure_digits).
 _UNSURE_DIGIT = 0.7
@@ -225,7 +226,18 @@ def _scrap(value: TextLine, label: TextLine, row: list[TextLine]) -> bool:
 
 
 def _name_text(lines: list[TextLine]) -> str | None:
-    return surnames.checked_name(_without_mark_edge(Reading.of(lines))).starred() or None
+    return surnames.checked_name(_without_mark_end(_without_mark_edge(Reading.of(lines)))).starred() or None
+
+
+def _without_mark_end(name: Reading) -> Reading:
+    """The name without a last character read unsure with 样 or 本 itself second, when two
+    characters at least are left: the mark's edge in the name's box (严磊星小, 小 at 0.67 with
+    本 second, the box running on under the mark)."""
+    if len(name.text) <= lb.SHORTEST_NAME or not name.runners_up:
+        return name
+    if name.runners_up[-1] not in MARK_CHARACTERS or name.scores[-1] >= REPAIRABLE_BELOW:
+        return name
+    return Reading(name.text[:-1], name.scores[:-1], name.runners_up[:-1])
 
 
 def _without_mark_edge(name: Reading) -> Reading:
@@ -461,8 +473,17 @@ def _address(layout: CardLayout) -> str | None:
 
 
 def _address_text(parts: list[TextLine]) -> str | None:
+    # A box of one Latin letter read unsure is a speck or a mark's stroke (X at 0.51 between two
+    # rows of a photocopy): an address's letters (A座) stand in boxes with its other print.
+    parts = [part for part in parts if not _unsure_letter(part)]
     address_rows = _without_scrap_row(rows(parts))
     return _without_label_remnant(place_text([line for row in address_rows for line in row]))
+
+
+def _unsure_letter(part: TextLine) -> bool:
+    return (
+        bool(_LONE_LETTER.fullmatch(part.text)) and min(part.char_scores or (part.score,)) < REPAIRABLE_BELOW
+    )
 
 
 def _without_scrap_row(address_rows: list[list[TextLine]]) -> list[list[TextLine]]:

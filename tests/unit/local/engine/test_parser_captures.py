@@ -410,6 +410,29 @@ def test_an_unsure_mark_edge_before_a_surname_is_no_part_of_the_name() -> None:
     assert parse_front(replaced(front_lines(number=NUMBER, address=ADDRESS), 1, other))["name"] == "大张刚"
 
 
+def test_an_unsure_mark_edge_after_a_name_is_no_part_of_it() -> None:
+    # The name's box runs on under a mark: its 本 read as 小 at 0.67, 本 second.
+    edge = line("严磊星小", 150, 60, scores={3: 0.67}, runners={3: "本"})
+    assert parse_front(replaced(front_lines(number=NUMBER, address=ADDRESS), 1, edge))["name"] == "严磊星"
+    # A sure last character stays, as does one whose runner-up is no mark's, or a two-character name.
+    sure = line("严磊星小", 150, 60, runners={3: "本"})
+    assert parse_front(replaced(front_lines(number=NUMBER, address=ADDRESS), 1, sure))["name"] == "严磊星小"
+    other = line("严磊星小", 150, 60, scores={3: 0.67}, runners={3: "少"})
+    assert parse_front(replaced(front_lines(number=NUMBER, address=ADDRESS), 1, other))["name"] == "严磊星小"
+    short = line("严小", 150, 60, scores={1: 0.67}, runners={1: "本"})
+    assert parse_front(replaced(front_lines(number=NUMBER, address=ADDRESS), 1, short))["name"] == "严小"
+
+
+def test_a_lone_unsure_letter_between_address_rows_is_no_part_of_the_address() -> None:
+    rows = ("安徽省池州市青阳县龙泉乡", "北坡社区3巷376号")
+    speck = line("X", 150 + 12 * CHAR_WIDTH, 268, scores={0: 0.51}, runners={0: "V"})
+    lines = [*front_lines(number=NUMBER, address=rows), speck]
+    assert parse_front(lines)["address"] == "".join(rows)
+    # Read surely, a letter is print.
+    lines = [*front_lines(number=NUMBER, address=rows), line("X", 150 + 12 * CHAR_WIDTH, 268)]
+    assert parse_front(lines)["address"] == rows[0] + "X" + rows[1]
+
+
 def test_common_surnames_missing_from_the_list_before_are_surnames() -> None:
     # 赖 and 洪 are among the hundred commonest: an unsure one is not swapped for a runner-up.
     for surname in "赖洪阎傅萧":
