@@ -237,7 +237,7 @@ def _without_mark_end(name: Reading) -> Reading:
         return name
     if name.runners_up[-1] not in MARK_CHARACTERS or name.scores[-1] >= REPAIRABLE_BELOW:
         return name
-    return Reading(name.text[:-1], name.scores[:-1], name.runners_up[:-1])
+    return name.dropped(len(name.text) - 1)
 
 
 def _without_mark_edge(name: Reading) -> Reading:
@@ -249,7 +249,7 @@ def _without_mark_edge(name: Reading) -> Reading:
     edge = name.runners_up[0] in MARK_LOOKALIKES and name.scores[0] < REPAIRABLE_BELOW
     if not edge or not surnames.starts_with_surname(name.text[1:]):
         return name
-    return Reading(name.text[1:], name.scores[1:], name.runners_up[1:])
+    return name.dropped(0)
 
 
 def _gender(layout: CardLayout, number: str | None) -> str | None:
@@ -331,7 +331,7 @@ def _garbled_gender_boxes(layout: CardLayout) -> list[TextLine]:
 def _ethnic_group_of(value: Reading) -> str | None:
     """The group an unsure reading spells with the recogniser's own runner-ups, if exactly one."""
     if value.text.endswith("族"):
-        value = Reading(value.text[:-1], value.scores[:-1], value.runners_up[:-1])
+        value = value.dropped(len(value.text) - 1)
     return vocabulary_reading(value, ETHNIC_GROUPS, unsure_below=REPAIRABLE_BELOW)
 
 

@@ -67,11 +67,10 @@ class Reading:
 
     def dropped(self, index: int) -> Reading:
         """Without the character at ``index``."""
-        keep = slice(None, index), slice(index + 1, None)
         return Reading(
-            self.text[keep[0]] + self.text[keep[1]],
-            self.scores[keep[0]] + self.scores[keep[1]],
-            self.runners_up[keep[0]] + self.runners_up[keep[1]],
+            self.text[:index] + self.text[index + 1 :],
+            self.scores[:index] + self.scores[index + 1 :],
+            self.runners_up[:index] + self.runners_up[index + 1 :],
         )
 
     def with_units_after_digits(self, units: frozenset[str]) -> Reading:

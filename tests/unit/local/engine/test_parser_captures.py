@@ -401,26 +401,19 @@ def test_unreadable_place_characters_before_the_bureau_stay_starred_not_dropped(
 
 def test_an_unsure_mark_edge_before_a_surname_is_no_part_of_the_name() -> None:
     # The mark's 本 across the gap after 姓名, read as 大 at 0.66 with runner-up 木 (a half of 本).
-    edge = line("大张刚", 150, 60, scores={0: 0.66}, runners={0: "木"})
-    assert parse_front(replaced(front_lines(number=NUMBER, address=ADDRESS), 1, edge))["name"] == "张刚"
+    assert _name_read_from(line("大张刚", 150, 60, scores={0: 0.66}, runners={0: "木"})) == "张刚"
     # A sure first character stays, as does one whose runner-up is no part of a mark.
-    sure = line("大张刚", 150, 60, runners={0: "木"})
-    assert parse_front(replaced(front_lines(number=NUMBER, address=ADDRESS), 1, sure))["name"] == "大张刚"
-    other = line("大张刚", 150, 60, scores={0: 0.66}, runners={0: "太"})
-    assert parse_front(replaced(front_lines(number=NUMBER, address=ADDRESS), 1, other))["name"] == "大张刚"
+    assert _name_read_from(line("大张刚", 150, 60, runners={0: "木"})) == "大张刚"
+    assert _name_read_from(line("大张刚", 150, 60, scores={0: 0.66}, runners={0: "太"})) == "大张刚"
 
 
 def test_an_unsure_mark_edge_after_a_name_is_no_part_of_it() -> None:
     # The name's box runs on under a mark: its 本 read as 小 at 0.67, 本 second.
-    edge = line("严磊星小", 150, 60, scores={3: 0.67}, runners={3: "本"})
-    assert parse_front(replaced(front_lines(number=NUMBER, address=ADDRESS), 1, edge))["name"] == "严磊星"
+    assert _name_read_from(line("严磊星小", 150, 60, scores={3: 0.67}, runners={3: "本"})) == "严磊星"
     # A sure last character stays, as does one whose runner-up is no mark's, or a two-character name.
-    sure = line("严磊星小", 150, 60, runners={3: "本"})
-    assert parse_front(replaced(front_lines(number=NUMBER, address=ADDRESS), 1, sure))["name"] == "严磊星小"
-    other = line("严磊星小", 150, 60, scores={3: 0.67}, runners={3: "少"})
-    assert parse_front(replaced(front_lines(number=NUMBER, address=ADDRESS), 1, other))["name"] == "严磊星小"
-    short = line("严小", 150, 60, scores={1: 0.67}, runners={1: "本"})
-    assert parse_front(replaced(front_lines(number=NUMBER, address=ADDRESS), 1, short))["name"] == "严小"
+    assert _name_read_from(line("严磊星小", 150, 60, runners={3: "本"})) == "严磊星小"
+    assert _name_read_from(line("严磊星小", 150, 60, scores={3: 0.67}, runners={3: "少"})) == "严磊星小"
+    assert _name_read_from(line("严小", 150, 60, scores={1: 0.67}, runners={1: "本"})) == "严小"
 
 
 def test_a_lone_unsure_letter_between_address_rows_is_no_part_of_the_address() -> None:
@@ -491,3 +484,8 @@ def test_a_countys_level_suffix_lost_before_its_bureau_is_put_back() -> None:
     # ends in a level suffix already (东市 of 启东市 under a mark is no short form of 东市区).
     assert authority_ending("宝坻公安局") == "宝坻公安局"
     assert authority_ending("东市公安局") == "东市公安局"
+
+
+def _name_read_from(name_box: TextLine) -> object:
+    """The name a clean front reads with ``name_box`` in place of its name's box."""
+    return parse_front(replaced(front_lines(number=NUMBER, address=ADDRESS), 1, name_box))["name"]
