@@ -22,7 +22,7 @@ from airflow_provider_faceid.local.engine.front_fields import (
 from airflow_provider_faceid.local.engine.layout import NUMBERED_UNITS, CardLayout, rows
 from airflow_provider_faceid.local.engine.number_reading import best_number
 from airflow_provider_faceid.local.engine.place_names import province_names, province_start
-from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, Reading, one_apart
+from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, SURE_FROM, Reading, one_apart
 from airflow_provider_faceid.local.engine.textline import TextLine
 from airflow_provider_faceid.local.engine.watermarks import (
     MARK_LOOKALIKES,
@@ -53,9 +53,6 @@ _ROW_END_ROOM = 1.5
 _FUZZY_REPEAT = 4
 # A band that reads a row's end otherwise than its boxes did must read this much of its start the same.
 _KEPT_OF_ROW = 2
-# A character read under this with a mark's character first or second may be the mark's: print read
-# surely scores 0.95 and more (a place's 木 of 佳木斯 stays print).
-_MARKED_BELOW = 0.9
 # A row whose tallest box is this many times the row above's holds a mark's box with its print.
 _MERGED_ROW = 1.5
 
@@ -351,7 +348,7 @@ def _kept_of_row(band: TextLine, row: list[TextLine]) -> int | None:
     if kept < _KEPT_OF_ROW or boxes.text != read_so_far:
         return None
     unsure = all(
-        score < REPAIRABLE_BELOW or (score < _MARKED_BELOW and {char, runner} & MARK_LOOKALIKES)
+        score < REPAIRABLE_BELOW or (score < SURE_FROM and {char, runner} & MARK_LOOKALIKES)
         for char, score, runner in zip(
             boxes.text[kept:], boxes.scores[kept:], boxes.runners_up[kept:], strict=True
         )

@@ -19,6 +19,9 @@ UNSURE_BELOW = 0.5
 # number's digit, a surname, a place name, a group name, a gender): a confident reading is what
 # the card prints, even when it breaks a rule.
 REPAIRABLE_BELOW = 0.75
+# A character read at this score or above is read surely: print scores 0.95 and more, and one of a
+# mark's look-alikes read under it may be the mark's (a place's 木 of 佳木斯 read surely stays print).
+SURE_FROM = 0.9
 _EDGE_NOISE = frozenset("·.-")
 # Strokes the recogniser reads out of the gap between a label and its value ("姓名一周鹏彬", the
 # 一 at 0.05): dropped at either end, but only when unsure, since 一 starts real values (一组).

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from airflow_provider_faceid.local.engine.labels import sub_line
 from airflow_provider_faceid.local.engine.layout import SAME_ROW
-from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, UNSURE_BELOW, reads_as
+from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, SURE_FROM, UNSURE_BELOW, reads_as
 from airflow_provider_faceid.local.engine.textline import TextLine
 
 _MARK = "样本"
@@ -61,8 +61,6 @@ MARK_LOOKALIKES = _YANG_CHOICES | _BEN_CHOICES
 # The mark's own characters, read as themselves.
 MARK_CHARACTERS = frozenset(_MARK)
 _SHORTEST_LATIN_SCRAP = 2
-# A character read at this score or above is read surely.
-_SURE = 0.9
 _LETTER_IN_DIGITS = re.compile(r"(?<=\d)[SPECIMNspecimn](?=\d)")
 # One letter of SPECIMEN starting a line before an ideograph that no building's letter stands
 # before (S山村: the mark's S over the line's start; A座, B栋, C区 stay).
@@ -268,7 +266,7 @@ def _reads_as_lookalikes(line: TextLine, index: int) -> bool:
     choice, both read short of sure and one unsure (江州洋水区: 洋 at 0.69, runner-up 祥; 水 at
     0.79, runner-up 木): the mark crossing the print, as no name reads."""
     pair = range(index, index + len(_MARK))
-    if not all(i < len(line.char_scores) and line.char_scores[i] < _SURE for i in pair):
+    if not all(i < len(line.char_scores) and line.char_scores[i] < SURE_FROM for i in pair):
         return False
     if min(line.char_scores[i] for i in pair) >= REPAIRABLE_BELOW:
         return False
