@@ -45,6 +45,7 @@ from airflow_provider_faceid.local.engine.recognizer import DEFAULT_RECOGNIZER, 
 from airflow_provider_faceid.local.engine.row_rescue import rescued_birthday, rescued_lines, rescued_number
 from airflow_provider_faceid.local.engine.text_fit import text_fitted_view
 from airflow_provider_faceid.local.engine.textline import TextLine
+from airflow_provider_faceid.local.engine.watermarks import mark_traces
 
 # Decoding beyond this many pixels per side buys no accuracy (the card is warped to 856x540)
 # and costs time: JPEG DCT scaling (Pillow's draft) decodes big photos at 1/2, 1/4 ... size.
@@ -72,11 +73,14 @@ class _Attempt:
     fields: dict[str, Any] = dataclasses.field(repr=False)  # card content: never in reprs
     checks: AnswerChecks
     labels: int
+    traces: int
 
     @property
-    def rank(self) -> tuple[int, int, int]:
+    def rank(self) -> tuple[int, int, int, int]:
+        # Between readings that pass as much, the one with fewer characters blended with a mark
+        # wins: the name and address have no check that would catch a mark over them.
         filled = sum(value is not None for value in self.fields.values())
-        return self.checks.passed, self.labels, filled
+        return self.checks.passed, self.labels, filled, -self.traces
 
 
 class ImageUnreadableError(Exception):
@@ -139,7 +143,7 @@ class CardReader:
                 best = _best(attempts)
         # Colour cues (legality) come from the view as captured, not from its deep-cleaned copy.
         captured = best.view.image
-        if not best.checks.complete and has_pale_red_marks(captured):
+        if (not best.checks.complete or best.traces) and has_pale_red_marks(captured):
             deep = dataclasses.replace(best.view, image=without_pale_red_marks(captured))
             attempts.append(self._attempt(deep))
             best = _best(attempts)
@@ -171,7 +175,8 @@ class CardReader:
         recognition, fields = self._rescued(view, recognition, fields)
         layout = CardLayout.of(recognition.lines, (*lb.FRONT_LABELS, *lb.BACK_LABELS))
         labels = len({segment.label for segment in layout.segments if segment.label is not None})
-        return _Attempt(view, recognition, fields, check_answer(fields), labels)
+        traces = mark_traces(recognition.lines)
+        return _Attempt(view, recognition, fields, check_answer(fields), labels, traces)
 
     def _rescued(
         self, view: CardView, recognition: Recognition, fields: dict[str, Any]

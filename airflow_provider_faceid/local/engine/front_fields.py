@@ -241,12 +241,14 @@ def _without_mark_end(name: Reading) -> Reading:
 
 
 def _without_mark_edge(name: Reading) -> Reading:
-    """The name without a first character that is a mark's edge: read unsure, no surname, and a
-    half of 样本 by the recogniser's own second choice, before a name that starts with a surname
-    (姓名大张刚: 大 at 0.66, runner-up 木, where the mark's 本 crossed the label-to-name gap)."""
-    if len(name.text) < 2 or surnames.starts_with_surname(name.text) or not name.runners_up:
+    """The name without a first character that is a mark's edge, before a name that starts with
+    a surname where the whole starts with none: 样 or 本 itself, however sure (姓名本任子沐, the
+    mark's 本 between label and name), or a character read unsure with a half of 样本 as the
+    recogniser's own second choice (姓名大张刚: 大 at 0.66, runner-up 木)."""
+    if len(name.text) < 2 or surnames.starts_with_surname(name.text):
         return name
-    edge = name.runners_up[0] in MARK_LOOKALIKES and name.scores[0] < REPAIRABLE_BELOW
+    blended = bool(name.runners_up) and name.runners_up[0] in MARK_LOOKALIKES
+    edge = name.text[0] in MARK_CHARACTERS or (blended and name.scores[0] < REPAIRABLE_BELOW)
     if not edge or not surnames.starts_with_surname(name.text[1:]):
         return name
     return name.dropped(0)

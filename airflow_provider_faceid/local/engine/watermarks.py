@@ -38,8 +38,9 @@ _LAST_AFTER_END = re.compile(r"(?<=[号室]).$")
 # or 样?本, and the parser would otherwise join the scrap to the value it stands beside.
 _MARK_SCRAP = re.compile(r"[样本][样本羊木]?|[羊木祥释件][本]|[羊祥释]木|样.本")
 # What the recogniser reads 样 of a mark as (祥本, 释本SPECIMEN): no field prints either before 本
-# with the mark's letters after it, or as all a line holds.
-_YANG_LOOKALIKES = frozenset("祥释")
+# with the mark's letters after it, or as all a line holds. 様 (the Japanese form) is only ever a
+# runner-up: the decode cannot answer it.
+_YANG_LOOKALIKES = frozenset("祥释様")
 # The S of SPECIMEN read as an ideograph between the mark's two words (样本必PECIMEN).
 _MARK_S_MISREAD = re.compile(r"(?<=本)[^\x00-\x7f](?=PEC)")
 # A line of two characters ending in 本 this many times as tall as the card's lines is the mark
@@ -104,6 +105,17 @@ def mark_boxes(lines: list[TextLine]) -> list[TextLine]:
     """The lines a specimen mark was read into (whole or in part)."""
     kept = {id(line) for line in without_specimen_marks(lines)}
     return [line for line in lines if id(line) not in kept]
+
+
+def mark_traces(lines: list[TextLine]) -> int:
+    """How many characters outside the mark's own boxes were read unsure as a mark's character or
+    with a look-alike of one second: where a mark crosses print, the recogniser reads a blend of
+    the two (杨 read as 梯 at 0.63 with 様 second, under the mark's 样)."""
+    return sum(
+        score < REPAIRABLE_BELOW and (char in MARK_CHARACTERS or runner in MARK_LOOKALIKES)
+        for line in without_specimen_marks(lines)
+        for char, score, runner in zip(line.text, line.char_scores, line.runners_up, strict=False)
+    )
 
 
 def without_mark_tail(text: str) -> str:

@@ -11,11 +11,12 @@ from airflow_provider_faceid.local.engine.card_reader import CardReader
 from airflow_provider_faceid.local.engine.ink import in_grey
 from airflow_provider_faceid.local.engine.recognizer import Recognition
 from airflow_provider_faceid.local.engine.textline import Point, TextLine
-from tests.unit.local.lines import line, tilted
+from tests.unit.local.lines import front_lines, line, tilted
 
 # A pale blue-grey capture: colour in every pixel, no red ink.
 TINTED = np.full((540, 856, 3), (236, 226, 214), np.uint8)
 TITLES = [line("中华人民共和国", 290, 80), line("居民身份证", 300, 190)]
+NUMBER = "110108198904031239"  # valid, born 1989-04-03, male, as front_lines prints
 ROWS = [line("签发机关", 150, 395), line("柘城县公安局", 284, 395)]
 ROWS += [line("有效期限", 150, 470), line("2011.05.23-2031.05.23", 284, 470)]
 
@@ -39,7 +40,7 @@ def is_grey(bgr: np.ndarray) -> bool:
     return bool((bgr[..., 0] == bgr[..., 1]).all() and (bgr[..., 1] == bgr[..., 2]).all())
 
 
-def reader_with(recognizer: GreyOnlyRows | TiltedBack) -> CardReader:
+def reader_with(recognizer: GreyOnlyRows | TiltedBack | PaleMarkOverName) -> CardReader:
     reader = CardReader.__new__(CardReader)  # without loading the ONNX models the stand-in replaces
     reader._recognizer = recognizer  # type: ignore[assignment]
     return reader
@@ -108,3 +109,42 @@ def test_a_band_of_a_tilted_frame_runs_along_its_row() -> None:
     recognizer = TiltedBack()
     fields = reader_with(recognizer).read_pixels(recognizer.image)  # type: ignore[arg-type]
     assert fields["valid_date"] == "2011.05.23-2031.05.23"
+
+
+class PaleMarkOverName:
+    """Stands in for the recogniser on a front whose name a pale red mark crosses: as captured,
+    the name reads as a blend with the mark (梯 at 0.63, 様 second); with the mark painted out
+    (the deep pass) it reads as printed. Every check passes either way: no check covers a name."""
+
+    def __init__(self, image: np.ndarray, *, blended: str = "様") -> None:
+        self.image = image
+        self.blended = blended
+        self.images: list[np.ndarray] = []
+
+    def read(self, bgr: np.ndarray) -> Recognition:
+        self.images.append(bgr)
+        lines = front_lines(name="杨一敏", number=NUMBER, address=("北京市海淀区", "27号院3号楼"))
+        if np.array_equal(bgr, self.image):
+            lines[1] = line("梯一敏", 150, 60, scores={0: 0.63}, runners={0: self.blended})
+        return Recognition(lines=lines, upside_down_share=0.0, vertical_share=0.0)
+
+    def read_line(self, crop: np.ndarray, box: tuple[Point, Point, Point, Point]) -> TextLine | None:
+        return None
+
+
+def pale_marked_front() -> np.ndarray:
+    image = np.full((540, 856, 3), (214, 226, 232), np.uint8)
+    image[40:120, 100:400] = (168, 160, 214)  # a pale SPECIMEN across the name's row
+    return image
+
+
+def test_a_complete_reading_with_a_mark_blended_into_it_is_read_again_without_the_mark() -> None:
+    recognizer = PaleMarkOverName(pale_marked_front())
+    assert reader_with(recognizer).read_pixels(recognizer.image)["name"] == "杨一敏"
+    assert len(recognizer.images) == 2
+
+
+def test_a_complete_reading_with_no_trace_of_a_mark_is_not_read_again() -> None:
+    recognizer = PaleMarkOverName(pale_marked_front(), blended="弟")
+    assert reader_with(recognizer).read_pixels(recognizer.image)["name"] == "梯一敏"
+    assert len(recognizer.images) == 1

@@ -407,6 +407,15 @@ def test_an_unsure_mark_edge_before_a_surname_is_no_part_of_the_name() -> None:
     assert _name_read_from(line("大张刚", 150, 60, scores={0: 0.66}, runners={0: "太"})) == "大张刚"
 
 
+def test_the_marks_own_character_before_a_surname_is_no_part_of_the_name() -> None:
+    # The mark's 本 between 姓名 and the name, read surely into the name's box.
+    assert _name_read_from(line("本任子沐", 150, 60)) == "任子沐"
+    assert _name_read_from(line("样任子沐", 150, 60)) == "任子沐"
+    # Not when the rest starts with no surname, nor when the name itself starts with one.
+    assert _name_read_from(line("本子沐", 150, 60)) == "本子沐"
+    assert _name_read_from(line("任本沐", 150, 60)) == "任本沐"
+
+
 def test_an_unsure_mark_edge_after_a_name_is_no_part_of_it() -> None:
     # The name's box runs on under a mark: its 本 read as 小 at 0.67, 本 second.
     assert _name_read_from(line("严磊星小", 150, 60, scores={3: 0.67}, runners={3: "本"})) == "严磊星"

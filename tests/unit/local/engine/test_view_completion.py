@@ -25,7 +25,7 @@ def attempt(labels: int = 6, **changes: Any) -> _Attempt:
     fields = {**FRONT, **changes}
     # View and recognition play no part in completing: stand-ins keep the test free of the engine.
     view, recognition = cast(CardView, None), Recognition(lines=[], upside_down_share=0, vertical_share=0)
-    return _Attempt(view, recognition, fields, check_answer(fields), labels)
+    return _Attempt(view, recognition, fields, check_answer(fields), labels, traces=0)
 
 
 def test_a_birthday_lost_by_the_best_view_comes_from_the_view_that_read_it() -> None:
@@ -53,5 +53,6 @@ def test_a_field_of_the_other_side_is_not_taken() -> None:
         {"side": "back", "issued_by": "北京市公安局", "valid_date": "2016.02.29-2036.02.29"},
         check_answer({"side": "back"}),
         2,
+        traces=0,
     )
     assert _completed(best, [best, back])["birthday"] is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from airflow_provider_faceid.local.engine.parser import parse_card
 from airflow_provider_faceid.local.engine.textline import TextLine
-from airflow_provider_faceid.local.engine.watermarks import without_specimen_marks
+from airflow_provider_faceid.local.engine.watermarks import mark_traces, without_specimen_marks
 from tests.unit.local.lines import front_lines, line
 
 NUMBER = "11010519491231002X"
@@ -187,3 +187,16 @@ def test_a_character_a_marks_box_reads_again_under_the_box_before_it_goes() -> N
     label = line("签发机关", 160, 345)
     value = line("鹿寨县公安局样本", label.right - 20, 345)
     assert texts([label, value]) == ["签发机关", "鹿寨县公安局"]
+
+
+def test_characters_read_unsure_as_a_blend_with_a_mark_are_counted_as_its_traces() -> None:
+    # 杨 under the mark's 样 read as 梯 at 0.63, 様 second; 汉 under its 本 as 水 with 木 second.
+    name = line("梯一敏", 150, 60, scores={0: 0.63}, runners={0: "様"})
+    group = line("水", 375, 125, scores={0: 0.66}, runners={0: "木"})
+    assert mark_traces([name, group]) == 2
+    # Unsure 本 itself counts; a sure blend, an unsure character with another runner-up and the
+    # mark's own box do not.
+    assert mark_traces([line("李本", 150, 60, scores={1: 0.6})]) == 1
+    assert mark_traces([line("梯一敏", 150, 60, runners={0: "様"})]) == 0
+    assert mark_traces([line("梯一敏", 150, 60, scores={0: 0.63}, runners={0: "杨"})]) == 0
+    assert mark_traces([line("样本", 300, 60, scores={0: 0.6}, runners={0: "祥"})]) == 0
