@@ -37,6 +37,8 @@ _DISTRICT_AUTHORITY = "分局"
 # the few other issuers (forestry, railway, port public security) that exist. The longer ones are
 # words of the lexicon too (公委局, 委 at 0.6 with runner-up 安, is 公安局).
 AUTHORITY_SUFFIXES = ("公安局", "分局", "公安处", "公安厅", "派出所")
+# A parent's name with this many characters misread, each read unsure, is still that parent.
+_UNSURE_MISREADS = 2
 # Names are read at most this long (as checked() does).
 _LONGEST_NAME = 12
 # Grouping rows of the table, not places: 市辖区 (a municipality's districts), 县 (its counties).
@@ -151,7 +153,9 @@ def _parent_checked(reading: Reading) -> Reading:
     stretch one character away from exactly one parent name (one character lost or misread) that
     stands right before one of that parent's own subdivisions, three characters or more and read
     as printed, or before its 公安局 and such a branch, is that parent (春市公安局袁州分局: 宜
-    lost, and only 宜春市 has 袁州区; 福建省漳川市南靖县). A stretch naming a place stays as read."""
+    lost, and only 宜春市 has 袁州区; 福建省漳川市南靖县). Two characters away too, when both were
+    read unsure (< 0.75): 海南省一业市海棠区, 一 and 业 at 0.63, names no place, and of Hainan's
+    cities only 三亚市 has 海棠区. A stretch naming a place stays as read."""
     text = reading.text
     at = province_start(text)
     begin = 0 if at is None else max(at + len(name) for name in province_names() if text.startswith(name, at))
@@ -160,7 +164,7 @@ def _parent_checked(reading: Reading) -> Reading:
         for end in range(begin + 2, min(len(text), begin + _longest_parent()) + 1)
         if text[begin:end] not in place_names()
         for parent in _parents_followed(text, end)
-        if _one_edit(text[begin:end], parent)
+        if _one_edit(text[begin:end], parent) or _two_unsure_misreads(reading, begin, end, parent)
     }
     if len(fits) != 1:
         return reading
@@ -178,6 +182,14 @@ def _one_edit(stretch: str, name: str) -> bool:
         return sum(a != b for a, b in zip(stretch, name, strict=True)) == 1
     lost_one = len(stretch) == len(name) - 1
     return lost_one and any(name[:i] + name[i + 1 :] == stretch for i in range(len(name)))
+
+
+def _two_unsure_misreads(reading: Reading, begin: int, end: int, name: str) -> bool:
+    """Whether the stretch ``begin:end`` spells ``name`` but for two characters, both read unsure."""
+    if end - begin != len(name):
+        return False
+    misread = [reading.scores[at] for at in range(begin, end) if reading.text[at] != name[at - begin]]
+    return len(misread) == _UNSURE_MISREADS and max(misread) < REPAIRABLE_BELOW
 
 
 def _parents_followed(text: str, end: int) -> set[str]:

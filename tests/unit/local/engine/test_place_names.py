@@ -129,6 +129,15 @@ def test_a_parent_one_character_off_is_put_right_from_the_subdivision_after_it()
     # After the province: the prefecture of the county that follows (behind a half-read label).
     assert checked(reading("福建省漳川市南靖县王庄乡")).text == "福建省漳州市南靖县王庄乡"
     assert checked(reading("区星广东省浙江市廉江市清水乡")).text == "区星广东省湛江市廉江市清水乡"
+    # Two characters off, both read unsure: of Hainan's cities only 三亚市 has 海棠区.
+    unsure = reading("海南省一业市海棠区幸福路", scores={3: 0.63, 4: 0.63})
+    assert checked(unsure).text == "海南省三亚市海棠区幸福路"
+    henan = reading("河南省高丘浦永城市茶山乡", scores={3: 0.58, 5: 0.6})
+    assert checked(henan).text == "河南省商丘市永城市茶山乡"
+    # One of the two read surely, or three off: as read.
+    assert checked(reading("海南省一业市海棠区", scores={3: 0.63})).text == "海南省一业市海棠区"
+    three = reading("河南省高岳浦永城市", scores={3: 0.58, 4: 0.6, 5: 0.6})
+    assert checked(three).text == "河南省高岳浦永城市"
     # A stretch that names a place, or two characters off, or before no subdivision: as read.
     assert checked(reading("福建省漳州南靖县")).text == "福建省漳州南靖县"
     assert checked(reading("福建省2川市南靖县")).text == "福建省2川市南靖县"
