@@ -33,6 +33,8 @@ _SHORTEST_PROVINCE_TAIL = 3
 # What follows a city in its authority's name (宿州市公安局埇桥分局), and ends a district's short form.
 _AUTHORITY = "公安局"
 _DISTRICT_AUTHORITY = "分局"
+# A branch named by one character (东分局) is a branch that lost one: none is named so short.
+_ONE_CHARACTER_BRANCH = 3
 # The endings of issuing authorities printed on the back: a public-security bureau or branch, and
 # the few other issuers (forestry, railway, port public security) that exist. The longer ones are
 # words of the lexicon too (公委局, 委 at 0.6 with runner-up 安, is 公安局).
@@ -143,8 +145,7 @@ def _province_completed(reading: Reading) -> Reading:
     ]
     if len(fits) != 1:
         return reading
-    first = fits[0][0]
-    return Reading(first + reading.text, (CONFIRMED, *reading.scores), ("", *reading.runners_up))
+    return reading.inserted(0, fits[0][0])
 
 
 def _parent_checked(reading: Reading) -> Reading:
@@ -264,7 +265,33 @@ def _one_subdivision_repaired(reading: Reading) -> Reading | None:
             extra = _one_unsure_extra(reading, start, subdivisions)
             if extra is not None and not _confirmed_within(text, parents, start, extra[1]):
                 return reading.dropped(extra[0])
+    for starts, subdivisions in parents:
+        lost = _branch_short_of_one(text, starts[-1], subdivisions)
+        if lost is not None:
+            return reading.inserted(*lost)
     return None
+
+
+def _branch_short_of_one(text: str, start: int, candidates: frozenset[str]) -> tuple[int, str] | None:
+    """Where and what to put back when the text at ``start``, right after a city's 公安局, is a
+    branch of one character (四平市公安局东分局): no branch is named so short, a character was
+    lost (under a mark), and when exactly one of the city's branches holds the one read, it is
+    that branch (铁东分局; 四平市 has no other district with 东)."""
+    window = text[start : start + _ONE_CHARACTER_BRANCH]
+    if not text.startswith(_AUTHORITY, start - len(_AUTHORITY)) or not window.endswith(_DISTRICT_AUTHORITY):
+        return None
+    if len(window) != _ONE_CHARACTER_BRANCH:
+        return None
+    read = window[0]
+    fits = [
+        name
+        for name in candidates
+        if len(name) == _ONE_CHARACTER_BRANCH + 1 and name.endswith(_DISTRICT_AUTHORITY) and read in name[:2]
+    ]
+    if len(fits) != 1:
+        return None
+    name = fits[0]
+    return (start, name[0]) if name[1] == read else (start + 1, name[1])
 
 
 def _one_unsure_extra(reading: Reading, start: int, candidates: frozenset[str]) -> tuple[int, int] | None:

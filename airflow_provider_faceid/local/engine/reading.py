@@ -68,6 +68,14 @@ class Reading:
         )
         return Reading(self.text[:start] + word + self.text[end:], scores, self.runners_up)
 
+    def inserted(self, index: int, char: str) -> Reading:
+        """With ``char``, which the recogniser lost, put back before ``index``, marked as confirmed."""
+        return Reading(
+            self.text[:index] + char + self.text[index:],
+            (*self.scores[:index], CONFIRMED, *self.scores[index:]),
+            (*self.runners_up[:index], "", *self.runners_up[index:]),
+        )
+
     def dropped(self, index: int) -> Reading:
         """Without the character at ``index``."""
         return Reading(

@@ -157,3 +157,13 @@ def test_a_subdivision_one_parent_has_as_read_is_not_repaired_by_another() -> No
     assert checked(read).text == "河南省平顶山市新华区朝阳巷239号"
     # A misread the nearer parent has no name for is still repaired among its own.
     assert checked(reading("安徽省宿州市埔桥区大泽乡")).text == "安徽省宿州市埇桥区大泽乡"
+
+
+def test_a_branch_of_one_character_gets_back_the_one_it_lost_when_one_branch_fits() -> None:
+    # 铁 lost under a mark: of 四平市's districts only 铁东区 holds 东.
+    assert checked(reading("四平市公安局东分局")).text == "四平市公安局铁东分局"
+    assert checked(reading("吉林省四平市公安局西分局")).text == "吉林省四平市公安局铁西分局"
+    # 铁 fits 铁东 and 铁西 alike; a branch of two characters was read whole; no 公安局 before it.
+    assert checked(reading("四平市公安局铁分局")).text == "四平市公安局铁分局"
+    assert checked(reading("四平市公安局梨树分局")).text == "四平市公安局梨树分局"
+    assert checked(reading("四平市东分局")).text == "四平市东分局"
