@@ -83,7 +83,9 @@ def without_specimen_marks(lines: Iterable[TextLine]) -> list[TextLine]:
     ]
     kept: list[TextLine] = []
     for line, spans in zip(lines, marked, strict=True):
-        if specimen:
+        # A box as tall as the mark's glyphs holds one even when no other was read (样巷377号,
+        # the mark's 样 joined to the row's start).
+        if specimen or line.height >= tall:
             spans = _with_edge_scraps(line.text, spans)
         if not spans:
             kept.append(line)

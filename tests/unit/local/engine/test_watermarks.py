@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from airflow_provider_faceid.local.engine.parser import parse_card
 from airflow_provider_faceid.local.engine.textline import TextLine
 from airflow_provider_faceid.local.engine.watermarks import mark_traces, without_specimen_marks
@@ -142,6 +144,18 @@ def test_on_a_marked_card_a_leading_yang_or_trailing_ben_is_the_edge_of_a_mark()
     assert texts([line("样本", 500, 300), line("S山村2组190号", 150, 290)]) == ["山村2组190号"]
     assert texts([line("样本", 500, 300), line("B栋2单元301室", 150, 290)]) == ["B栋2单元301室"]
     assert texts([line("S山村2组190号", 150, 290)]) == ["S山村2组190号"]
+
+
+def test_a_leading_yang_in_a_box_as_tall_as_the_marks_glyphs_is_the_marks_edge() -> None:
+    # No mark boxed on its own: the mark's 样 joined the last address row's box, 2.5 rows tall.
+    rows = [line("苗族自治县红星镇红星社区9", 150, 250), line("出生", 60, 190), line("住址", 60, 250)]
+    short = line("样巷377号", 150, 288)
+    (left, top), (right, _) = short.box[:2]
+    tall = dataclasses.replace(short, box=((left, top), (right, top), (right, top + 75), (left, top + 75)))
+    assert texts([*rows, tall])[-1] == "巷377号"
+    # In a box of the rows' height it stays, as does a tall box with no 样 first.
+    assert texts([*rows, short])[-1] == "样巷377号"
+    assert texts([*rows, dataclasses.replace(tall, text="巷377号")])[-1] == "巷377号"
 
 
 def test_a_half_of_yang_read_unsure_right_before_a_mark_boxed_on_its_own_is_the_marks() -> None:
