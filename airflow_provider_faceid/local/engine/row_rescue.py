@@ -220,8 +220,8 @@ def _name_under_mark(
     characters to it, and the box holding the name: its first ones when it starts with no
     surname and its box holds the mark's Latin letters (``姓SPE力格MEN``: the letters read in
     place of 毕 and of 名) or a mark's box reaches over its box's start; its last ones when the
-    mark follows it in its box (``姓名邹春样本``: 媛 under 样) or in a box of its own starting
-    where the name's stops (黄秋 | 样本: 鑫 under 样)."""
+    mark follows it in its box (``姓名邹春样本``: 媛 under 样; 长孙思群本, 群 the blend of 欣 and
+    样) or in a box of its own starting where the name's stops (黄秋 | 样本: 鑫 under 样)."""
     name = fields.get("name")
     if not isinstance(name, str) or not name:
         return None
@@ -236,7 +236,7 @@ def _name_under_mark(
         )
         if marked is not None:
             return marked, marked
-    after = next((line for line in on_row if _MARK_AFTER.search(line.text.split(name, 1)[1])), None)
+    after = next((line for line in on_row if _mark_after(line, name)), None)
     if after is not None or not starts_with_surname(name):
         return (after, after) if after is not None else None
     ends = [line for line in on_row if line.text.endswith(name)]
@@ -250,6 +250,16 @@ def _name_under_mark(
         ),
         None,
     )
+
+
+def _mark_after(line: TextLine, name: str) -> bool:
+    """Whether the mark's 样 follows ``name`` in ``line``: read as such, or right after the name as
+    the unsure runner-up of a character the mark crossed the name's last one into."""
+    after = line.text.index(name) + len(name)
+    if _MARK_AFTER.search(line.text[after:]):
+        return True
+    blended = after < len(line.runners_up) and _MARK_AFTER.fullmatch(line.runners_up[after]) is not None
+    return blended and line.char_scores[after] < REPAIRABLE_BELOW
 
 
 def _name_run_back_or_on(name_read: str) -> Accept:

@@ -375,6 +375,25 @@ def test_a_name_whose_end_a_mark_hid_takes_sure_characters_read_before_the_mark(
     assert rescued_lines(IMAGE, lines, fields, ScriptedBands("姓名邹春媛本", "姓名邹春")) == []
 
 
+def test_a_name_whose_last_character_a_mark_blended_into_is_read_again() -> None:
+    printed = without(front_lines(name="长孙思欣", number=NUMBER, address=ADDRESS), "长孙思欣")
+    # 欣 and the mark's 样 read as one 群 at 0.46, 样 second; the parser cuts 群本 as the mark.
+    blended = line("长孙思群本", 150, 60, scores={3: 0.46}, runners={3: "样"})
+    fields = parse_card([*printed, blended])
+    assert fields["name"] == "长孙思"
+    bands = ScriptedBands("长孙思欣本", "长孙思欣")  # the mark's 本 read on: no name; then the darkest print
+    extra = rescued_lines(IMAGE, [*printed, blended], fields, bands)
+    assert parse_card(with_bands([*printed, blended], extra))["name"] == "长孙思欣"
+    # A sure character, or an unsure one with another runner-up, sends nothing to be read again.
+    for other in (
+        line("长孙思群本", 150, 60, runners={3: "样"}),
+        line("长孙思群", 150, 60, scores={3: 0.46}),
+    ):
+        bands = ScriptedBands("长孙思欣")
+        rescued_lines(IMAGE, [*printed, other], parse_card([*printed, other]), bands)
+        assert bands.crops == []
+
+
 def test_a_name_whose_end_lies_under_a_mark_boxed_on_its_own_is_read_on_into_the_mark() -> None:
     printed = without(front_lines(name="黄秋鑫", number=NUMBER, address=ADDRESS), "黄秋鑫")
     # 鑫 under the mark's 样, which the detector boxed alone from where 黄秋's box stops.
