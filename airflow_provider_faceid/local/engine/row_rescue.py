@@ -29,6 +29,7 @@ from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
 from airflow_provider_faceid.local.engine.surnames import starts_with_surname
 from airflow_provider_faceid.local.engine.textline import TextLine
 from airflow_provider_faceid.local.engine.watermarks import (
+    MARK_CHARACTERS,
     MARK_LOOKALIKES,
     mark_boxes,
     without_specimen_marks,
@@ -487,9 +488,10 @@ def _holding_gender(band: TextLine) -> TextLine | None:
 
 def _group_value(band: TextLine) -> TextLine | None:
     """The ethnic group the band ends with, as a line of its own: before it stand 民族 and stray
-    strokes, around it the Latin letters of a mark across the row (OPG族C藏ME)."""
+    strokes, around it the Latin letters of a mark across the row (OPG族C藏ME) or its 样本 (本苗本:
+    no group's name holds either)."""
     end = len(band.text)
-    while end > 0 and band.text[end - 1].isascii():
+    while end > 0 and (band.text[end - 1].isascii() or band.text[end - 1] in MARK_CHARACTERS):
         end -= 1
     if band.text[:end].endswith("族"):
         end -= 1

@@ -79,6 +79,14 @@ def test_a_missed_race_is_read_from_the_rest_of_the_gender_row() -> None:
     assert rescued_lines(IMAGE, lines, fields, Bands("SPECIMEN", (0.9,) * 8, ("",) * 8)) == []
 
 
+def test_a_missed_race_is_read_from_between_the_marks_characters() -> None:
+    lines = without(front_lines(number=NUMBER, address=ADDRESS), "民族", "汉")
+    fields = parse_front(lines)
+    text = "本苗本"  # the mark's 本 on either side of the group
+    extra = rescued_lines(IMAGE, lines, fields, Bands(text, (0.78, 0.69, 0.72), ("林", "曲", "个")))
+    assert parse_front([*lines, *extra])["race"] == "苗"
+
+
 def test_a_race_read_as_no_group_is_read_again_from_its_label() -> None:
     printed = front_lines(number=NUMBER, address=ADDRESS)
     lines = [line("释本", 375, 125) if piece.text == "汉" else piece for piece in printed]
