@@ -25,7 +25,7 @@ from airflow_provider_faceid.local.engine.front_fields import (
 )
 from airflow_provider_faceid.local.engine.layout import CardLayout
 from airflow_provider_faceid.local.engine.number_reading import NUMBER_LENGTH, best_number
-from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW
+from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, SURE_FROM
 from airflow_provider_faceid.local.engine.surnames import starts_with_surname
 from airflow_provider_faceid.local.engine.textline import TextLine
 from airflow_provider_faceid.local.engine.watermarks import (
@@ -67,6 +67,7 @@ _NAME_LABEL = frozenset(lb.NAME)
 # A mark right after a name in its box. Only its 样: the mark's S may be read as an ideograph
 # (样本必PECIMEN), which a band would add to the name.
 _MARK_AFTER = re.compile(r"样")
+_MARK_BEN = "本"
 # A mark boxed on its own that starts this many line heights after a name's box or nearer may
 # hide the name's last characters.
 _MARK_GAP = 0.5
@@ -151,7 +152,7 @@ def rescued_lines(
         # Up to the marked box's end: further on, more of the mark and the portrait's print
         # make the band's reading of the name unsure.
         name_read = str(fields["name"])
-        accept = _name_run_back_or_on(name_read)
+        accept = _first_of(_name_run_back_or_on(name_read), _name_last_read_again(name_read))
         band = read_band(image, read, row.center_y - pitch, height, left, marked.right, accept)
         found += [_in_marked_box(box, name_read, name) for name in band]
     elif name is not None and len(str(fields["name"])) < lb.SHORTEST_NAME:
@@ -254,12 +255,18 @@ def _name_under_mark(
 
 
 def _mark_after(line: TextLine, name: str) -> bool:
-    """Whether the mark's 样 follows ``name`` in ``line``: read as such, or right after the name as
-    the unsure runner-up of a character the mark crossed the name's last one into."""
+    """Whether the mark follows ``name`` in ``line`` where it may have hidden the name's end: its
+    样 read as such, or right after the name as the unsure runner-up of a character the mark
+    crossed the name's last one into; or its 本 right after a last character read short of sure
+    (热依拉·艾为本, 为 at 0.85: 力 with the 样 before the 本 across it)."""
     after = line.text.index(name) + len(name)
     if _MARK_AFTER.search(line.text[after:]):
         return True
-    blended = after < len(line.runners_up) and _MARK_AFTER.fullmatch(line.runners_up[after]) is not None
+    if after >= len(line.runners_up) or after >= len(line.char_scores):
+        return False
+    if line.text[after] == _MARK_BEN and line.char_scores[after - 1] < SURE_FROM:
+        return True
+    blended = _MARK_AFTER.fullmatch(line.runners_up[after]) is not None
     return blended and line.char_scores[after] < REPAIRABLE_BELOW
 
 
@@ -288,6 +295,34 @@ def _name_run_back_or_on(name_read: str) -> Accept:
             if sure and (not rest or _MARK_AFTER.match(rest)):
                 return lb.sub_line(band, end, after + lost)
         return None
+
+    return accept
+
+
+def _name_last_read_again(name_read: str) -> Accept:
+    """The name as a band reads it with its last character read surely (>= 0.9) as another, no
+    mark's look-alike, right before the band's end or the mark's 样 or 本: the character the mark
+    crossed, read from the darkest print without it (热依拉·艾为 -> 热依拉·艾力)."""
+
+    def accept(band: TextLine) -> TextLine | None:
+        start = band.text.rfind(name_read[:-1])
+        last = start + len(name_read) - 1
+        if start < 0 or last >= len(band.text) or len(name_read) < lb.SHORTEST_NAME:
+            return None
+        if band.text[last] == name_read[-1]:
+            return None
+        rest = band.text[last + 1 :]
+        sure = _sure_name_char(band, last) and band.char_scores[last] >= SURE_FROM
+        if not sure or band.text[last] in MARK_LOOKALIKES or (rest and rest[0] not in MARK_CHARACTERS):
+            return None
+        return lb.sub_line(band, start, last + 1)
+
+    return accept
+
+
+def _first_of(*accepts: Accept) -> Accept:
+    def accept(band: TextLine) -> TextLine | None:
+        return next((value for value in (take(band) for take in accepts) if value is not None), None)
 
     return accept
 

@@ -402,6 +402,25 @@ def test_a_name_whose_last_character_a_mark_blended_into_is_read_again() -> None
         assert bands.crops == []
 
 
+def test_a_name_whose_last_character_a_mark_crossed_before_its_ben_is_read_again() -> None:
+    printed = without(front_lines(name="热依拉·艾力", number=NUMBER, address=ADDRESS), "姓名", "热依拉·艾力")
+    # 力 with the mark's 样 across it read as 为 at 0.85, the mark's 本 after it in the box.
+    mark = line("样本", 500, 300)
+    crossed = [*printed, mark, line("姓名热依拉·艾为本", 60, 60, scores={7: 0.85}, runners={7: "伪"})]
+    fields = parse_card(crossed)
+    assert fields["name"] == "热依拉·艾为"
+    bands = ScriptedBands("姓名热依拉·艾为小", "姓名热依拉·艾力")  # then the darkest print
+    extra = rescued_lines(IMAGE, crossed, fields, bands)
+    assert parse_card(with_bands(crossed, extra))["name"] == "热依拉·艾力"
+    # A band that reads the last character as a half of the mark changes nothing.
+    assert rescued_lines(IMAGE, crossed, fields, ScriptedBands("姓名热依拉·艾木", "姓名热依拉·艾木")) == []
+    # Read surely before the 本, the last character is what the card prints: no band is read.
+    sure = [*printed, mark, line("姓名热依拉·艾为本", 60, 60, scores={7: 0.95}, runners={7: "伪"})]
+    bands = ScriptedBands("姓名热依拉·艾力")
+    assert rescued_lines(IMAGE, sure, parse_card(sure), bands) == []
+    assert bands.crops == []
+
+
 def test_a_name_whose_end_lies_under_a_mark_boxed_on_its_own_is_read_on_into_the_mark() -> None:
     printed = without(front_lines(name="黄秋鑫", number=NUMBER, address=ADDRESS), "黄秋鑫")
     # 鑫 under the mark's 样, which the detector boxed alone from where 黄秋's box stops.
