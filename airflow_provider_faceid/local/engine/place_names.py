@@ -361,7 +361,7 @@ def _one_away(reading: Reading, start: int, candidates: frozenset[str]) -> str |
         # its level suffix was read, and authority_ending puts the 分 back.
         if name.endswith(_DISTRICT_AUTHORITY) and window[:-1] + _DISTRICT_AUTHORITY in candidates:
             continue
-        if sum(a != b for a, b in zip(window, name, strict=True)) == 1:
+        if _misread_count(reading, start, name) == 1:
             matches.append(name)
     spelled = [name for name in matches if _runner_up_spells(reading, start, name)]
     if len(matches) > 1 and len(spelled) == 1:
@@ -371,6 +371,16 @@ def _one_away(reading: Reading, start: int, candidates: frozenset[str]) -> str |
     if len(newest) > 1 and _last_edition().get(newest[0], "") == _last_edition().get(newest[1], ""):
         return None
     return newest[0] if newest else None
+
+
+def _misread_count(reading: Reading, start: int, name: str) -> int:
+    """How many characters of ``name`` the text at ``start`` has other than as first choice or,
+    where read unsure (< 0.75), as runner-up: 达板域分局 (域 at 0.71, 城 second) is one from 达坂城分局."""
+    window = reading.text[start : start + len(name)]
+    return sum(
+        read != want and not (reading.runners_up[at] == want and reading.scores[at] < REPAIRABLE_BELOW)
+        for at, (read, want) in enumerate(zip(window, name, strict=True), start)
+    )
 
 
 def _runner_up_spells(reading: Reading, start: int, name: str) -> bool:

@@ -100,6 +100,16 @@ def test_the_runner_up_decides_between_subdivisions_one_character_away() -> None
     assert checked(reading("阜阳市公安局颖泉分局", runners={6: "顺"})).text == "阜阳市公安局颖泉分局"
 
 
+def test_an_unsure_characters_runner_up_counts_as_read_when_a_subdivision_is_one_away() -> None:
+    # 域 at 0.71 with 城 second, 板 read short of sure: 达坂城分局 but for 板.
+    text = "乌鲁木齐市公安局达板域分局"
+    at = text.index("域")
+    assert checked(reading(text, scores={at: 0.71}, runners={at: "城"})).text == "乌鲁木齐市公安局达坂城分局"
+    # Read surely, or with another runner-up: two characters away, as read.
+    assert checked(reading(text, runners={at: "城"})).text == text
+    assert checked(reading(text, scores={at: 0.71}, runners={at: "域"})).text == text
+
+
 def test_an_address_starts_with_the_one_province_an_unreadable_character_leaves() -> None:
     assert checked(reading("广西状族自治区贺州市", scores={2: 0.3})).starred() == "广西壮族自治区贺州市"
     assert checked(reading("广末省广州市", scores={1: 0.2})).starred() == "广东省广州市"
