@@ -22,6 +22,8 @@ from importlib import resources
 
 from airflow_provider_faceid.local.engine.reading import CONFIRMED, REPAIRABLE_BELOW, UNSURE_BELOW, Reading
 
+# A name this long is spelled one way: one that lost an inner character is still that name.
+_LONG_NAME = 6
 # Two-character names (珙县, 易县) are too easy to hit by a one-character change; they only
 # confirm, they never repair.
 _MIN_REPAIR_LENGTH = 3
@@ -94,7 +96,50 @@ def checked(reading: Reading) -> Reading:
             word = _name_at(reading, start, length, names)
             if word is not None and not _unreadable_in_short(reading, start, length):
                 reading = reading.replaced(start, word)
+    reading = _long_name_completed(reading)
     return _subdivisions_checked(_parent_checked(_province_checked(_province_completed(reading))))
+
+
+def _long_name_completed(reading: Reading) -> Reading:
+    """``reading`` with the one inner character put back that a stretch lost of a name of six
+    characters or more, when exactly one name is that stretch less one (琼中黎族苗族治县: 自 lost;
+    no other name reads so). Never inside a name read whole: 黔南布依族苗族自治州 is also
+    黔西南布依族苗族自治州 less 西, and 乐东黎族自治县 holds 东方黎族自治县 less 方."""
+    text = reading.text
+    whole = _names_read_whole(text)
+    shorter = _long_names_less_one()
+    for length in sorted({len(stretch) for stretch in shorter}, reverse=True):
+        for start in range(len(text) - length + 1):
+            names = shorter.get(text[start : start + length], frozenset())
+            inside = any(begin <= start and start + length <= end for begin, end in whole)
+            if len(names) != 1 or inside:
+                continue
+            (name,) = names
+            lost = next(at for at in range(length) if text[start + at] != name[at])
+            return reading.inserted(start + lost, name[lost])
+    return reading
+
+
+def _names_read_whole(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds a place name of three characters or more as it is."""
+    return [
+        (start, start + length)
+        for length in _lengths()
+        if length >= _MIN_REPAIR_LENGTH
+        for start in range(len(text) - length + 1)
+        if text[start : start + length] in place_names()
+    ]
+
+
+@functools.cache
+def _long_names_less_one() -> dict[str, frozenset[str]]:
+    """Each name of six characters or more less one of its inner characters, and the names it is so."""
+    found: dict[str, set[str]] = {}
+    for name in place_names():
+        if len(name) >= _LONG_NAME:
+            for at in range(1, len(name) - 1):
+                found.setdefault(name[:at] + name[at + 1 :], set()).add(name)
+    return {stretch: frozenset(names) for stretch, names in found.items()}
 
 
 def _unreadable_in_short(reading: Reading, start: int, length: int) -> bool:

@@ -177,3 +177,12 @@ def test_a_branch_of_one_character_gets_back_the_one_it_lost_when_one_branch_fit
     assert checked(reading("四平市公安局铁分局")).text == "四平市公安局铁分局"
     assert checked(reading("四平市公安局梨树分局")).text == "四平市公安局梨树分局"
     assert checked(reading("四平市东分局")).text == "四平市东分局"
+
+
+def test_a_long_name_that_lost_an_inner_character_gets_it_back() -> None:
+    assert checked(reading("琼中黎族苗族治县公安局")).text == "琼中黎族苗族自治县公安局"
+    # Never inside a name read whole, though 黔西南... less 西 and 东方黎族自治县 less 方 read so.
+    assert checked(reading("贵州省黔南布依族苗族自治州都匀市")).text == "贵州省黔南布依族苗族自治州都匀市"
+    assert checked(reading("海南省乐东黎族自治县")).text == "海南省乐东黎族自治县"
+    # A short name less a character is left as read: too many names would fit.
+    assert checked(reading("宜春袁州分局")).text == "宜春袁州分局"
