@@ -334,9 +334,9 @@ def _row_run_on(
 def _kept_of_row(band: TextLine, row: list[TextLine]) -> int | None:
     """How much of the row's boxes ``band`` keeps: all of them when it reads them the same, else
     the start it reads the same when the boxes read every character after that unsure, or not
-    surely with a mark's character first or second (沙社区7巷禅4, 禅 at 0.81 with 样 second, 4
-    at 0.72: 294号 under a 样本, which the band's darkest print reads); None when it reads the
-    row otherwise."""
+    surely with a mark's character or a Latin letter first or second (沙社区7巷禅4, 禅 at 0.81
+    with 样 second, 4 at 0.72: 294号 under a 样本, which the band's darkest print reads); None
+    when it reads the row otherwise."""
     read_so_far, boxes = _row_text(row), Reading.of(row)
     if band.text.startswith(read_so_far):
         return len(read_so_far)
@@ -348,12 +348,18 @@ def _kept_of_row(band: TextLine, row: list[TextLine]) -> int | None:
     if kept < _KEPT_OF_ROW or boxes.text != read_so_far:
         return None
     unsure = all(
-        score < REPAIRABLE_BELOW or (score < SURE_FROM and {char, runner} & MARK_LOOKALIKES)
+        score < REPAIRABLE_BELOW or (score < SURE_FROM and _marks_choice(char, runner))
         for char, score, runner in zip(
             boxes.text[kept:], boxes.scores[kept:], boxes.runners_up[kept:], strict=True
         )
     )
     return kept if unsure else None
+
+
+def _marks_choice(char: str, runner: str) -> bool:
+    """Whether the recogniser's first or second choice is one of the mark's characters or a Latin
+    letter (its SPECIMEN over a room number: 30号SD5, 5 at 0.78 with F second, for 1005室)."""
+    return bool({char, runner} & MARK_LOOKALIKES) or any(c.isascii() and c.isalpha() for c in (char, runner))
 
 
 def _counts_on(row: str) -> bool:

@@ -236,6 +236,24 @@ def test_a_last_row_whose_end_a_mark_garbled_is_read_again_from_its_darkest_prin
     assert rescued_address_row_end(IMAGE, lines, fields, unsure, card_size=(856.0, 540.0)) == []
 
 
+def test_a_last_row_whose_room_a_specimen_covered_is_read_again_from_its_darkest_print() -> None:
+    # 501室 under SPECIMEN: its letters read short of sure, each with a letter first or second.
+    last = "27号院3号楼SD5"
+    garbled = line(last, 150, 288, scores={7: 0.85, 8: 0.83, 9: 0.78}, runners={7: "G", 8: "0", 9: "F"})
+    lines = [*without(front_lines(number=NUMBER, address=ADDRESS), ADDRESS[1]), garbled]
+    fields = parse_front(lines)
+    bands = ScriptedBands(last + "FECIMEN", ADDRESS[1])
+    extra = rescued_address_row_end(IMAGE, lines, fields, bands, card_size=(856.0, 540.0))
+    assert parse_front(with_bands(lines, extra))["address"] == "".join(ADDRESS)
+    # Digits read short of sure with digits second are print: the band is no better a reading.
+    digits = line(
+        "27号院3号楼505", 150, 288, scores={7: 0.85, 8: 0.83, 9: 0.78}, runners={7: "3", 8: "6", 9: "3"}
+    )
+    lines = [*lines[:-1], digits]
+    bands = ScriptedBands("27号院3号楼505FECIMEN", ADDRESS[1])
+    assert rescued_address_row_end(IMAGE, lines, parse_front(lines), bands, card_size=(856.0, 540.0)) == []
+
+
 def test_an_address_row_the_address_goes_on_below_is_read_on_under_a_mark() -> None:
     cut = ("云南省临沧市沧源佤族自治", "镇火塘村13组49号")  # 县三合 under the mark
     unmarked = front_lines(number=NUMBER, address=cut)
