@@ -19,7 +19,7 @@ from airflow_provider_faceid.local.engine.front_fields import (
     BIRTHDAY,
     HOUSE_ENDINGS,
 )
-from airflow_provider_faceid.local.engine.layout import NUMBERED_UNITS, CardLayout, rows
+from airflow_provider_faceid.local.engine.layout import NUMBERED_UNITS, SAME_ROW, CardLayout, rows
 from airflow_provider_faceid.local.engine.number_reading import best_number
 from airflow_provider_faceid.local.engine.place_names import province_names, province_start
 from airflow_provider_faceid.local.engine.reading import REPAIRABLE_BELOW, SURE_FROM, Reading, one_apart
@@ -203,7 +203,10 @@ def rescued_address_row_end(
     short of it: a mark slanting across a row splits the detector's box, and what lies under the
     mark is lost with it (...231弄11号 on the last row; 县三合 between 自治 and the next row's 镇).
     Kept only when the band reads the same row run on: to a finished address on the last row,
-    by surely read print on a row the address goes on below (rows are filled before they wrap)."""
+    by surely read print on a row the address goes on below (rows are filled before they wrap).
+    A row the address goes on below is read on where a mark was read beside it, or a box of its
+    own past a wide gap (四川省阿坝藏族羌族 | 尔盖县高 on a clean card: 自治州若 between was never
+    boxed, and the row stops at the gap)."""
     found = _address_rows(lines)
     if found is None or fields.get("address") is None:
         return []
@@ -217,13 +220,22 @@ def rescued_address_row_end(
         # A row the address goes on below is read on only where a mark was read beside it: rows
         # wrap short of where the card view puts the column's end on most cards.
         marked = _marks_after(row, marks, right)
-        if below is None or marked:
+        if below is None or marked or _print_past_gap(row, lines, right):
             above = address_rows[index - 1] if index else None
             # Without the card's size, the column is known only as far as the rows read reach:
             # the row's print under a mark beside the widest row runs on as far as the mark.
             reach = max([right, *(m.right for m in marked)]) if card_size is None else right
             extra += _row_run_on(image, read, row, reach, rows_above, below, above=above)
     return extra
+
+
+def _print_past_gap(row: list[TextLine], lines: list[TextLine], right: float) -> bool:
+    """Whether a box on ``row``'s band starts after the row's end and before ``right``."""
+    end = max(v.right for v in row)
+    return any(
+        end < line.left < right and line.vertical_overlap(row[0]) >= SAME_ROW and line not in row
+        for line in lines
+    )
 
 
 def _marks_after(row: list[TextLine], marks: list[TextLine], right: float) -> list[TextLine]:

@@ -254,6 +254,22 @@ def test_a_last_row_whose_room_a_specimen_covered_is_read_again_from_its_darkest
     assert rescued_address_row_end(IMAGE, lines, parse_front(lines), bands, card_size=(856.0, 540.0)) == []
 
 
+def test_a_row_whose_middle_was_never_boxed_is_read_on_across_the_gap() -> None:
+    # 中关 between 海淀区 and 村大街 not boxed: the row stops at the gap, and 村大街 is left out.
+    rows = without(front_lines(number=NUMBER, address=ADDRESS), ADDRESS[0])
+    split = [*rows, line("北京市海淀区", 150, 250), line("村大街", 150 + 10 * CHAR_WIDTH, 250)]
+    fields = parse_front(split)
+    assert fields["address"] == "北京市海淀区" + ADDRESS[1]
+    bands = ScriptedBands(ADDRESS[0], ADDRESS[1])  # the last row is read on as ever: as read
+    extra = rescued_address_row_end(IMAGE, split, fields, bands, card_size=(856.0, 540.0))
+    assert parse_front(with_bands(split, extra))["address"] == "".join(ADDRESS)
+    # With nothing past the row's end, a row the address goes on below is not read on.
+    alone = [*rows, line("北京市海淀区", 150, 250)]
+    bands = ScriptedBands(ADDRESS[1])
+    assert rescued_address_row_end(IMAGE, alone, parse_front(alone), bands, card_size=(856.0, 540.0)) == []
+    assert len(bands.crops) == 1
+
+
 def test_an_address_row_the_address_goes_on_below_is_read_on_under_a_mark() -> None:
     cut = ("云南省临沧市沧源佤族自治", "镇火塘村13组49号")  # 县三合 under the mark
     unmarked = front_lines(number=NUMBER, address=cut)
