@@ -20,10 +20,19 @@ import io
 from collections.abc import Sequence
 from importlib import resources
 
-from airflow_provider_faceid.local.engine.reading import CONFIRMED, REPAIRABLE_BELOW, UNSURE_BELOW, Reading
+from airflow_provider_faceid.local.engine.reading import (
+    CONFIRMED,
+    REPAIRABLE_BELOW,
+    SURE_FROM,
+    UNSURE_BELOW,
+    Reading,
+)
 
 # A name this long is spelled one way: one that lost an inner character is still that name.
 _LONG_NAME = 6
+# And one this long, with half its characters read as printed, is that name where the rest
+# were read unsure.
+_LONG_UNSURE_NAME = 8
 # Two-character names (珙县, 易县) are too easy to hit by a one-character change; they only
 # confirm, they never repair.
 _MIN_REPAIR_LENGTH = 3
@@ -96,7 +105,7 @@ def checked(reading: Reading) -> Reading:
             word = _name_at(reading, start, length, names)
             if word is not None and not _unreadable_in_short(reading, start, length):
                 reading = reading.replaced(start, word)
-    reading = _long_name_completed(reading)
+    reading = _long_name_completed(_long_names_through_unsure(reading))
     return _subdivisions_checked(_parent_checked(_province_checked(_province_completed(reading))))
 
 
@@ -118,6 +127,55 @@ def _long_name_completed(reading: Reading) -> Reading:
             lost = next(at for at in range(length) if text[start + at] != name[at])
             return reading.inserted(start + lost, name[lost])
     return reading
+
+
+def _long_names_through_unsure(reading: Reading) -> Reading:
+    """``reading`` with each stretch that spells a name of eight characters or more but where it
+    was read unsure (< 0.75, or < 0.9 with the name's character second) taken as that name, when
+    it starts with the name's first two characters as read, reads half of them or more as
+    printed, and no other name fits (双江括协族优族布期族俗绩自治县 -> 双江拉祜族佤族布朗族傣族自治县 on a
+    strongly compressed back: six characters unsure, nine as printed)."""
+    text = reading.text
+    for start in range(len(text) - _LONG_UNSURE_NAME + 1):
+        for length in _long_name_lengths():
+            window = text[start : start + length]
+            if len(window) < length or window in place_names():
+                continue
+            fits = [
+                name
+                for name in _long_names_by_start().get((length, window[:2]), ())
+                if _read_but_where_unsure(reading, start, name)
+            ]
+            if len(fits) == 1:
+                return _long_names_through_unsure(reading.replaced(start, fits[0]))
+    return reading
+
+
+def _read_but_where_unsure(reading: Reading, start: int, name: str) -> bool:
+    same = 0
+    for at, want in enumerate(name, start):
+        if reading.text[at] == want:
+            same += 1
+        elif not (
+            reading.scores[at] < REPAIRABLE_BELOW
+            or (reading.scores[at] < SURE_FROM and reading.runners_up[at] == want)
+        ):
+            return False
+    return 2 * same >= len(name)
+
+
+@functools.cache
+def _long_names_by_start() -> dict[tuple[int, str], tuple[str, ...]]:
+    found: dict[tuple[int, str], list[str]] = {}
+    for name in place_names():
+        if len(name) >= _LONG_UNSURE_NAME:
+            found.setdefault((len(name), name[:2]), []).append(name)
+    return {key: tuple(sorted(names)) for key, names in found.items()}
+
+
+@functools.cache
+def _long_name_lengths() -> tuple[int, ...]:
+    return tuple(sorted({length for length, _ in _long_names_by_start()}, reverse=True))
 
 
 def _names_read_whole(text: str) -> list[tuple[int, int]]:

@@ -186,3 +186,18 @@ def test_a_long_name_that_lost_an_inner_character_gets_it_back() -> None:
     assert checked(reading("海南省乐东黎族自治县")).text == "海南省乐东黎族自治县"
     # A short name less a character is left as read: too many names would fit.
     assert checked(reading("宜春袁州分局")).text == "宜春袁州分局"
+
+
+def test_a_long_name_read_as_printed_but_where_unsure_is_that_name() -> None:
+    # A strongly compressed back: six characters unsure, nine as printed.
+    text, name = "双江括协族优族布期族俗绩自治县公安局", "双江拉祜族佤族布朗族傣族自治县公安局"
+    unsure = {2: 0.74, 3: 0.61, 5: 0.61, 8: 0.63, 10: 0.36, 11: 0.24}
+    assert checked(reading(text, scores=unsure)).text == name
+    # A character short of sure counts only with the name's own as runner-up (期 at 0.76, 朗 second).
+    runner = {**unsure, 8: 0.76}
+    assert checked(reading(text, scores=runner, runners={8: "朗"})).text == name
+    assert checked(reading(text, scores=runner)).text == text
+    # One differing character read surely, or fewer than half read as printed: as read.
+    assert checked(reading(text, scores={**unsure, 3: 0.95})).text == text
+    garbled = "双江括协挤优挤市期挤俗绩自治县"
+    assert checked(reading(garbled, scores={**unsure, 4: 0.3, 6: 0.3, 7: 0.3})).text == garbled
