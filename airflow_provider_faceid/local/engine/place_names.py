@@ -8,8 +8,10 @@ repaired. Beyond that, two rules use the table's hierarchy: right after a prefec
 (or its 公安局), a name one character away from exactly one of that parent's own subdivisions, its
 level suffix read as printed, is that subdivision (宿州市埔桥区 -> 宿州市埇桥区); and a reading
 that starts one unreadable character short of exactly one province's name starts with that
-province (广西*族自治区: every address starts with one). Nothing else is filled in that the
-recogniser did not read as first or second choice, and no digit ever is.
+province (广西*族自治区: every address starts with one). Long names are spelled one way: one of
+six characters or more that lost an inner character, or of eight or more read as printed but
+where unsure, is that name when no other fits. Nothing else is filled in that the recogniser did
+not read as first or second choice, and no digit ever is.
 """
 
 from __future__ import annotations
