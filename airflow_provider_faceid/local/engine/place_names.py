@@ -383,7 +383,8 @@ def _branch_short_of_one(text: str, start: int, candidates: frozenset[str]) -> t
     lost (under a mark), and when exactly one of the city's branches holds the one read, it is
     that branch (铁东分局; 四平市 has no other district with 东)."""
     window = text[start : start + _ONE_CHARACTER_BRANCH]
-    if not text.startswith(_AUTHORITY, start - len(_AUTHORITY)) or not window.endswith(_DISTRICT_AUTHORITY):
+    after_bureau = start >= len(_AUTHORITY) and text.startswith(_AUTHORITY, start - len(_AUTHORITY))
+    if not after_bureau or not window.endswith(_DISTRICT_AUTHORITY):
         return None
     if len(window) != _ONE_CHARACTER_BRANCH:
         return None

@@ -67,6 +67,7 @@ _NAME_LABEL = frozenset(lb.NAME)
 # A mark right after a name in its box. Only its 样: the mark's S may be read as an ideograph
 # (样本必PECIMEN), which a band would add to the name.
 _MARK_AFTER = re.compile(r"样")
+# Its 本 right after a name counts only where the name's last character was read short of sure.
 _MARK_BEN = "本"
 # A mark boxed on its own that starts this many line heights after a name's box or nearer may
 # hide the name's last characters.
@@ -321,6 +322,8 @@ def _name_last_read_again(name_read: str) -> Accept:
 
 
 def _first_of(*accepts: Accept) -> Accept:
+    """What the first of ``accepts`` that takes anything of a band takes."""
+
     def accept(band: TextLine) -> TextLine | None:
         return next((value for value in (take(band) for take in accepts) if value is not None), None)
 
