@@ -117,18 +117,25 @@ def _long_name_completed(reading: Reading) -> Reading:
     no other name reads so). Never inside a name read whole: 黔南布依族苗族自治州 is also
     黔西南布依族苗族自治州 less 西, and 乐东黎族自治县 holds 东方黎族自治县 less 方."""
     text = reading.text
-    whole = _names_read_whole(text)
     shorter = _long_names_less_one()
-    for length in sorted({len(stretch) for stretch in shorter}, reverse=True):
+    whole: list[tuple[int, int]] | None = None
+    for length in _shortened_lengths():
         for start in range(len(text) - length + 1):
             names = shorter.get(text[start : start + length], frozenset())
-            inside = any(begin <= start and start + length <= end for begin, end in whole)
-            if len(names) != 1 or inside:
+            if len(names) != 1:
+                continue
+            whole = _names_read_whole(text) if whole is None else whole
+            if any(begin <= start and start + length <= end for begin, end in whole):
                 continue
             (name,) = names
             lost = next(at for at in range(length) if text[start + at] != name[at])
             return reading.inserted(start + lost, name[lost])
     return reading
+
+
+@functools.cache
+def _shortened_lengths() -> tuple[int, ...]:
+    return tuple(sorted({len(stretch) for stretch in _long_names_less_one()}, reverse=True))
 
 
 def _long_names_through_unsure(reading: Reading) -> Reading:
