@@ -149,13 +149,17 @@ def test_on_a_marked_card_a_leading_yang_or_trailing_ben_is_the_edge_of_a_mark()
 def test_a_leading_yang_in_a_box_as_tall_as_the_marks_glyphs_is_the_marks_edge() -> None:
     # No mark boxed on its own: the mark's 样 joined the last address row's box, 2.5 rows tall.
     rows = [line("苗族自治县红星镇红星社区9", 150, 250), line("出生", 60, 190), line("住址", 60, 250)]
-    short = line("样巷377号", 150, 288)
-    (left, top), (right, _) = short.box[:2]
-    tall = dataclasses.replace(short, box=((left, top), (right, top), (right, top + 75), (left, top + 75)))
-    assert texts([*rows, tall])[-1] == "巷377号"
+    assert texts([*rows, tall_line("样巷377号", 150, 288)])[-1] == "巷377号"
     # In a box of the rows' height it stays, as does a tall box with no 样 first.
-    assert texts([*rows, short])[-1] == "样巷377号"
-    assert texts([*rows, dataclasses.replace(tall, text="巷377号")])[-1] == "巷377号"
+    assert texts([*rows, line("样巷377号", 150, 288)])[-1] == "样巷377号"
+    assert texts([*rows, tall_line("巷377号", 150, 288)])[-1] == "巷377号"
+
+
+def tall_line(text: str, x: float, y: float) -> TextLine:
+    """A box like ``line``'s, 75 px tall: two and a half rows, as a mark's glyph makes it."""
+    short = line(text, x, y)
+    (left, top), (right, _) = short.box[:2]
+    return dataclasses.replace(short, box=((left, top), (right, top), (right, top + 75), (left, top + 75)))
 
 
 def test_a_half_of_yang_read_unsure_right_before_a_mark_boxed_on_its_own_is_the_marks() -> None:
